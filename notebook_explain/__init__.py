@@ -1,0 +1,18 @@
+"""notebook_explain: explain NLP text-classifier predictions inside Jupyter notebooks."""
+
+from .errors import DataNotFoundError, ExplainError
+from .explainer import Explainer
+from .explanation import Explanation, MethodResult, Prediction
+from .methods import available_methods
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DataNotFoundError",
+    "ExplainError",
+    "Explainer",
+    "Explanation",
+    "MethodResult",
+    "Prediction",
+    "available_methods",
+]

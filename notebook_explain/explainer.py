@@ -1,0 +1,200 @@
+"""Explainer: the facade users touch — a model adapter, a device, a batch size, and ``explain``."""
+
+from __future__ import annotations
+
+import time
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+import torch
+
+from .errors import ExplainError
+from .explanation import Explanation, MethodResult
+from .methods import get_method
+from .methods.context import AttributionContext
+from .models.base import ModelAdapter
+from .outputs import check_output
+
+DEFAULT_METHODS = ("signed_grad_input", "integrated_gradients", "leave_one_out")
+
+
+def _adapter_for(model, tokenizer, device, class_names) -> ModelAdapter:
+    if isinstance(model, ModelAdapter):
+        return model
+    from .models.classifiers import WordClassifier
+
+    if isinstance(model, WordClassifier):
+        from .models.word import WordModelAdapter
+
+        return WordModelAdapter(model, tokenizer, device=device, class_names=class_names)
+    if not isinstance(model, torch.nn.Module):
+        raise ExplainError(
+            f"Expected a transformers sequence classifier, a notebook_explain WordClassifier or a "
+            f"ModelAdapter, got {type(model).__name__}."
+        )
+    from .models.hf import HFAdapter
+
+    return HFAdapter(model, tokenizer, device=device, class_names=class_names)
+
+
+class Explainer:
+    """Explains a text classifier's predictions.
+
+    ``Explainer(model, tokenizer)`` takes any Hugging Face sequence classifier with its tokenizer,
+    a :class:`~notebook_explain.models.classifiers.WordClassifier` with its ``WordVocab``, or a
+    ready :class:`~notebook_explain.models.base.ModelAdapter`. ``device`` defaults to ``cuda:0``
+    when CUDA is available, else the CPU; ``batch_size`` bounds every batched pass.
+    """
+
+    def __init__(self, model, tokenizer=None, *, device=None, batch_size: int = 32, class_names=None):
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise ExplainError(f"batch_size must be a positive integer, got {batch_size!r}.")
+        self.adapter = _adapter_for(model, tokenizer, device, class_names)
+        self.batch_size = batch_size
+        #: the training record of a demo model (accuracy, settings); empty for user models
+        self.info: dict = {}
+
+    @classmethod
+    def demo(cls, name: str = "minilm-sst2", **kwargs) -> "Explainer":
+        """An Explainer for one of the project's demo models, trained on SST-2 and cached on first use.
+
+        Names: see ``notebook_explain.demo.DEMO_MODELS``. Keyword arguments go to
+        ``notebook_explain.demo.load_demo`` (``cache_dir``, ``data_dir``, ``device``, ``progress``).
+        """
+        from .demo import load_demo
+
+        explainer_kwargs = {k: kwargs.pop(k) for k in ("batch_size",) if k in kwargs}
+        demo = load_demo(name, **kwargs)
+        explainer = cls(demo.adapter, **explainer_kwargs)
+        explainer.info = demo.info
+        return explainer
+
+    @property
+    def class_names(self) -> list[str]:
+        return list(self.adapter.class_names)
+
+    # ------------------------------------------------------------------ inputs
+    def _check_text(self, text, what="text") -> str:
+        if not isinstance(text, str):
+            raise ExplainError(f"{what} must be a string, got {type(text).__name__}.")
+        if not text.strip():
+            raise ExplainError(f"{what} is empty or only whitespace; pass a sentence to explain.")
+        return text
+
+    def _target_index(self, target, probabilities: np.ndarray) -> int:
+        names = self.class_names
+        if target is None:
+            return int(np.argmax(probabilities))
+        if isinstance(target, (int, np.integer)) and not isinstance(target, bool):
+            if 0 <= target < len(names):
+                return int(target)
+        elif isinstance(target, str):
+            lowered = [n.lower() for n in names]
+            if target.lower() in lowered:
+                return lowered.index(target.lower())
+        raise ExplainError(
+            f"Unknown target class {target!r}. Use None (the predicted class), an index 0..{len(names) - 1}, "
+            f"or a name: {', '.join(names)}."
+        )
+
+    @staticmethod
+    def _method_specs(methods) -> dict[str, dict]:
+        if methods is None:
+            methods = DEFAULT_METHODS
+        if isinstance(methods, str):
+            methods = [methods]
+        if isinstance(methods, Mapping):
+            specs = {name: dict(params or {}) for name, params in methods.items()}
+        elif isinstance(methods, Iterable):
+            specs = {name: {} for name in methods}
+        else:
+            raise ExplainError("methods must be a method name, a list of names, or a dict of name → parameters.")
+        if not specs:
+            raise ExplainError("methods is empty; name at least one method (see notebook_explain.available_methods()).")
+        return specs
+
+    # -------------------------------------------------------------- explaining
+    def predict(self, text: str, text_pair: str | None = None) -> np.ndarray:
+        """Class probabilities for one input."""
+        encoded = self.adapter.encode(self._check_text(text), text_pair)
+        return self._probabilities(encoded)
+
+    def _probabilities(self, encoded) -> np.ndarray:
+        with torch.no_grad():
+            logits = self.adapter.logits(
+                self.adapter.embed(encoded.input_ids), encoded.attention_mask, encoded.token_type_ids
+            )
+        return torch.softmax(logits[0].double(), -1).cpu().numpy()
+
+    def explain(
+        self,
+        text: str,
+        methods: Sequence[str] | Mapping[str, dict] | str | None = None,
+        target: int | str | None = None,
+        output: str = "logit",
+        text_pair: str | None = None,
+    ) -> Explanation:
+        """Attribute the model's score for ``target`` on ``text`` with each of ``methods``.
+
+        ``methods`` is a list of names or a dict of name → parameters (defaults:
+        ``DEFAULT_METHODS``). ``target`` is the predicted class when ``None``, or a class index or
+        name. ``output`` is the explained scalar: ``"logit"``, ``"probability"`` or ``"log_odds"``.
+        """
+        self._check_text(text)
+        if text_pair is not None:
+            self._check_text(text_pair, "text_pair")
+        check_output(output)
+        specs = self._method_specs(methods)
+        resolved = {}
+        for name, params in specs.items():
+            method = get_method(name)
+            missing = method.requires - self.adapter.capabilities
+            if missing:
+                raise ExplainError(f"{name} needs {', '.join(sorted(missing))}, which this model does not provide.")
+            resolved[name] = (method, method.resolve_params(params))
+
+        encoded = self.adapter.encode(text, text_pair)
+        if not (~encoded.special_mask).any():
+            raise ExplainError(f"{text!r} produced no tokens to explain besides special tokens.")
+        probabilities = self._probabilities(encoded)
+        target_index = self._target_index(target, probabilities)
+        results = {}
+        with self.adapter.parameters_frozen():
+            ctx = AttributionContext(self.adapter, encoded, target_index, output, self.batch_size)
+            for name, (method, params) in resolved.items():
+                start = time.perf_counter()
+                attribution = method.attribute(ctx, **params)
+                if ctx.embeddings.is_cuda:
+                    torch.cuda.synchronize()
+                results[name] = MethodResult(
+                    name=name,
+                    family=method.family,
+                    signed=method.signed,
+                    scores=attribution.scores,
+                    params=params,
+                    seconds=time.perf_counter() - start,
+                    info=attribution.info,
+                )
+        return Explanation(
+            text=text,
+            text_pair=text_pair,
+            tokens=encoded.tokens,
+            words=encoded.words,
+            word_index=encoded.word_index,
+            special_mask=encoded.special_mask,
+            probabilities=probabilities,
+            class_names=self.class_names,
+            target=target_index,
+            output=output,
+            results=results,
+            model_name=self.adapter.name,
+            truncated_tokens=encoded.truncated_tokens,
+        )
+
+    def explain_many(self, texts: Sequence[str], progress: bool = True, **kwargs) -> list[Explanation]:
+        """``explain`` for each text, with a progress bar; keyword arguments as for ``explain``."""
+        from tqdm.auto import tqdm
+
+        if isinstance(texts, str):
+            raise ExplainError("explain_many takes a list of texts; use explain() for a single text.")
+        return [self.explain(t, **kwargs) for t in tqdm(list(texts), desc="explaining", disable=not progress)]

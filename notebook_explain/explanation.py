@@ -1,0 +1,215 @@
+"""The Explanation record: everything the kernel computed for one input, as plain data.
+
+It is immutable (frozen dataclasses, read-only arrays) and round-trips through a JSON-safe dict
+plus a list of binary buffers (``to_json`` / ``from_json``), the form anywidget sends to the
+browser, so the same object feeds the widget, the HTML report and the tests.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import numpy as np
+
+from .errors import ExplainError
+from .spans import aggregate
+
+LEVELS = ("word", "token")
+
+
+def _frozen(array, dtype) -> np.ndarray:
+    out = np.array(array, dtype=dtype, copy=True)
+    out.flags.writeable = False
+    return out
+
+
+def _frozen_mapping(mapping: Mapping | None) -> Mapping:
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True)
+class MethodResult:
+    """One method's token-level scores with the parameters and time that produced them."""
+
+    name: str
+    family: str
+    signed: bool
+    scores: np.ndarray
+    params: Mapping[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+    info: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        object.__setattr__(self, "scores", _frozen(self.scores, np.float32))
+        object.__setattr__(self, "params", _frozen_mapping(self.params))
+        object.__setattr__(self, "info", _frozen_mapping(self.info))
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The model's class probabilities for the input."""
+
+    probabilities: np.ndarray
+    class_names: tuple[str, ...]
+
+    @property
+    def index(self) -> int:
+        return int(np.argmax(self.probabilities))
+
+    @property
+    def label(self) -> str:
+        return self.class_names[self.index]
+
+    def as_dict(self) -> dict[str, float]:
+        return {c: float(p) for c, p in zip(self.class_names, self.probabilities)}
+
+    def __repr__(self) -> str:
+        probs = ", ".join(f"{c}: {p:.3f}" for c, p in self.as_dict().items())
+        return f"Prediction({self.label!r}; {probs})"
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Attributions of one model prediction, per token and per word, for one or more methods."""
+
+    text: str
+    tokens: tuple[str, ...]
+    word_index: np.ndarray
+    words: tuple[str, ...]
+    special_mask: np.ndarray
+    probabilities: np.ndarray
+    class_names: tuple[str, ...]
+    target: int
+    output: str
+    results: Mapping[str, MethodResult]
+    model_name: str = ""
+    text_pair: str | None = None
+    truncated_tokens: int = 0
+
+    def __post_init__(self):
+        object.__setattr__(self, "tokens", tuple(self.tokens))
+        object.__setattr__(self, "words", tuple(self.words))
+        object.__setattr__(self, "class_names", tuple(self.class_names))
+        object.__setattr__(self, "word_index", _frozen(self.word_index, np.int32))
+        object.__setattr__(self, "special_mask", _frozen(self.special_mask, bool))
+        object.__setattr__(self, "probabilities", _frozen(self.probabilities, np.float32))
+        object.__setattr__(self, "results", _frozen_mapping(self.results))
+
+    # ----------------------------------------------------------------- queries
+    @property
+    def methods(self) -> tuple[str, ...]:
+        return tuple(self.results)
+
+    @property
+    def prediction(self) -> Prediction:
+        return Prediction(self.probabilities, self.class_names)
+
+    @property
+    def target_name(self) -> str:
+        return self.class_names[self.target]
+
+    def result(self, method: str) -> MethodResult:
+        if method not in self.results:
+            raise ExplainError(
+                f"This explanation has no scores for {method!r}; it has: {', '.join(self.methods)}. "
+                "Compute it with Explainer.explain(text, methods=[...])."
+            )
+        return self.results[method]
+
+    def scores(self, method: str, level: str = "word", aggregation: str = "sum") -> np.ndarray:
+        """One score per word (``level="word"``) or per sub-word token (``level="token"``).
+
+        Word scores aggregate the word's sub-word tokens (``sum`` by default) and leave out special
+        tokens; token scores include them.
+        """
+        if level not in LEVELS:
+            raise ExplainError(f"Unknown level {level!r}. Choose one of: {', '.join(LEVELS)}.")
+        token_scores = self.result(method).scores
+        if level == "token":
+            return token_scores.astype(np.float64)
+        return aggregate(token_scores, self.word_index, len(self.words), aggregation)
+
+    # ------------------------------------------------------------ serialisation
+    def to_json(self) -> tuple[dict, list[bytes]]:
+        """A JSON-safe dict plus binary buffers; arrays are ``{"buffer": i, "dtype", "shape"}``."""
+        buffers: list[bytes] = []
+
+        def pack(array: np.ndarray) -> dict:
+            array = np.ascontiguousarray(array)
+            buffers.append(array.tobytes())
+            return {"buffer": len(buffers) - 1, "dtype": array.dtype.str, "shape": list(array.shape)}
+
+        state = {
+            "text": self.text,
+            "text_pair": self.text_pair,
+            "tokens": list(self.tokens),
+            "words": list(self.words),
+            "word_index": pack(self.word_index),
+            "special_mask": pack(self.special_mask.astype(np.uint8)),
+            "probabilities": pack(self.probabilities),
+            "class_names": list(self.class_names),
+            "target": self.target,
+            "output": self.output,
+            "model_name": self.model_name,
+            "truncated_tokens": self.truncated_tokens,
+            "results": [
+                {
+                    "name": r.name,
+                    "family": r.family,
+                    "signed": r.signed,
+                    "scores": pack(r.scores),
+                    "params": dict(r.params),
+                    "seconds": r.seconds,
+                    "info": dict(r.info),
+                }
+                for r in self.results.values()
+            ],
+        }
+        json.dumps(state)  # fail here, not in the browser, if a param or info value is not JSON-safe
+        return state, buffers
+
+    @classmethod
+    def from_json(cls, state: dict, buffers: list[bytes]) -> "Explanation":
+        def unpack(ref: dict) -> np.ndarray:
+            return np.frombuffer(buffers[ref["buffer"]], dtype=ref["dtype"]).reshape(ref["shape"])
+
+        results = {
+            r["name"]: MethodResult(
+                r["name"], r["family"], r["signed"], unpack(r["scores"]), r["params"], r["seconds"], r["info"]
+            )
+            for r in state["results"]
+        }
+        return cls(
+            text=state["text"],
+            text_pair=state["text_pair"],
+            tokens=state["tokens"],
+            words=state["words"],
+            word_index=unpack(state["word_index"]),
+            special_mask=unpack(state["special_mask"]).astype(bool),
+            probabilities=unpack(state["probabilities"]),
+            class_names=state["class_names"],
+            target=state["target"],
+            output=state["output"],
+            results=results,
+            model_name=state["model_name"],
+            truncated_tokens=state["truncated_tokens"],
+        )
+
+    # ------------------------------------------------------------------ display
+    def to_html(self, level: str = "word") -> str:
+        """A self-contained, escaped HTML fragment: one heatmap row per method."""
+        from .report import render_explanation
+
+        return render_explanation(self, level=level)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __repr__(self) -> str:
+        return (
+            f"Explanation({self.text[:40]!r}{'…' if len(self.text) > 40 else ''}, "
+            f"target={self.target_name!r}, methods={list(self.methods)}, {self.prediction!r})"
+        )

@@ -1,0 +1,119 @@
+"""The Method contract and the registry of methods by name.
+
+A method declares its ``family`` (the survey's taxonomy: gradient, perturbation, ...), whether its
+scores are ``signed``, its ``params`` (default, range or choices, help text: the widget builds its
+controls from these) and the adapter capabilities it ``requires``. ``attribute`` returns one score
+per token for the context's input, target class and explained output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import ExplainError
+
+if TYPE_CHECKING:
+    from .context import AttributionContext
+
+
+@dataclass(frozen=True)
+class Param:
+    """One method parameter: its default, its allowed values and a help text."""
+
+    default: Any
+    help: str
+    choices: tuple | None = None
+    low: float | None = None
+    high: float | None = None
+
+    def check(self, method: str, name: str, value):
+        if self.choices is not None:
+            if value not in self.choices:
+                raise ExplainError(
+                    f"{method}: {name}={value!r} is not allowed; choose one of {list(self.choices)}."
+                )
+            return value
+        kind = type(self.default)
+        if kind is int and isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if not isinstance(value, kind) or isinstance(value, bool) != isinstance(self.default, bool):
+            raise ExplainError(f"{method}: {name} must be {kind.__name__}, got {value!r}.")
+        if (self.low is not None and value < self.low) or (self.high is not None and value > self.high):
+            raise ExplainError(f"{method}: {name}={value!r} is outside [{self.low}, {self.high}].")
+        return value
+
+    def to_json(self) -> dict:
+        return {
+            "default": self.default,
+            "help": self.help,
+            "choices": list(self.choices) if self.choices is not None else None,
+            "low": self.low,
+            "high": self.high,
+        }
+
+
+@dataclass
+class Attribution:
+    """What ``Method.attribute`` returns: token scores plus method-specific diagnostics."""
+
+    scores: np.ndarray
+    info: dict = field(default_factory=dict)
+
+
+class Method:
+    """Base class. Subclasses set the class metadata below and implement ``attribute``."""
+
+    name: str = ""
+    family: str = ""
+    signed: bool = True
+    params: dict[str, Param] = {}
+    requires: frozenset[str] = frozenset()
+    description: str = ""
+    #: False for scores that are not faithful attributions (the widget shows a caveat)
+    faithful: bool = True
+
+    def attribute(self, ctx: "AttributionContext", **params) -> Attribution:
+        raise NotImplementedError
+
+    def resolve_params(self, given: dict | None) -> dict:
+        """Defaults overlaid with ``given``, each value checked against its Param."""
+        given = dict(given or {})
+        unknown = sorted(set(given) - set(self.params))
+        if unknown:
+            valid = ", ".join(self.params) or "none"
+            raise ExplainError(f"{self.name} has no parameter {', '.join(unknown)}; its parameters: {valid}.")
+        return {k: p.check(self.name, k, given.get(k, p.default)) for k, p in self.params.items()}
+
+    def metadata(self) -> dict:
+        return {
+            "name": self.name,
+            "family": self.family,
+            "signed": self.signed,
+            "faithful": self.faithful,
+            "description": self.description,
+            "params": {k: p.to_json() for k, p in self.params.items()},
+            "requires": sorted(self.requires),
+        }
+
+
+_REGISTRY: dict[str, Method] = {}
+
+
+def register(method: Method) -> Method:
+    if method.name in _REGISTRY:
+        raise ValueError(f"A method named {method.name!r} is already registered.")
+    _REGISTRY[method.name] = method
+    return method
+
+
+def available_methods() -> list[str]:
+    return list(_REGISTRY)
+
+
+def get_method(name: str) -> Method:
+    if name not in _REGISTRY:
+        raise ExplainError(f"Unknown method {name!r}. Valid methods: {', '.join(_REGISTRY)}.")
+    return _REGISTRY[name]

@@ -1,0 +1,255 @@
+"""The package's own small word-level text classifiers, built to be explained.
+
+Every architecture exposes ``forward_embeddings(embeddings, mask)``, the differentiable entry point
+the explanation methods use, and ignores whatever sits at padded positions: a right-padded batch
+gives each sequence the logits it gets alone.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from notebook_explain.errors import ExplainError
+from notebook_explain.models.sparsemax import sparsegen, sparsemax
+
+# Per architecture, the options it takes and their defaults (besides embed_dim).
+_ARCH_OPTIONS: dict[str, dict] = {
+    "gru": {"hidden_dim": 128, "dropout": 0.0},
+    "lstm": {"hidden_dim": 128, "dropout": 0.0},
+    "bigru": {"hidden_dim": 128, "dropout": 0.0},
+    "bilstm_attention": {
+        "hidden_dim": 128,
+        "dropout": 0.0,
+        "attention": "softmax",
+        "sparsegen_lambda": 0.5,
+        "attention_dim": None,
+    },
+    "cnn": {"filter_widths": [3, 4, 5], "num_filters": 100, "dropout": 0.5},
+    "bag": {"dropout": 0.0},
+}
+_RNN_SPECS = {  # arch -> (cell, bidirectional)
+    "gru": (nn.GRU, False),
+    "lstm": (nn.LSTM, False),
+    "bigru": (nn.GRU, True),
+    "bilstm_attention": (nn.LSTM, True),
+}
+_ATTENTIONS = ("softmax", "sparsemax", "sparsegen")
+
+
+class _AdditiveAttention(nn.Module):
+    """Additive attention (Bahdanau et al., ICLR 2015): ``score_t = v^T tanh(W h_t + b)``,
+    normalized over the valid positions by softmax, sparsemax (Martins & Astudillo, 2016) or
+    sparsegen-lin (Laha et al., 2018)."""
+
+    def __init__(
+        self, input_dim: int, attention_dim: int, normalizer: str, sparsegen_lambda: float
+    ):
+        super().__init__()
+        self.project = nn.Linear(input_dim, attention_dim)
+        self.score = nn.Linear(attention_dim, 1, bias=False)
+        self.normalizer = normalizer
+        self.sparsegen_lambda = sparsegen_lambda
+
+    def forward(self, states: torch.Tensor, mask: torch.Tensor):
+        """Return the (B, H) attended context and the (B, L) attention distribution."""
+        scores = self.score(torch.tanh(self.project(states))).squeeze(-1)
+        scores = scores.masked_fill(~mask, float("-inf"))
+        if self.normalizer == "softmax":
+            weights = torch.softmax(scores, dim=-1)
+        elif self.normalizer == "sparsemax":
+            weights = sparsemax(scores, dim=-1)
+        else:
+            weights = sparsegen(scores, self.sparsegen_lambda, dim=-1)
+        return torch.einsum("bl,blh->bh", weights, states), weights
+
+
+class _RNNEncoder(nn.Module):
+    """A single-layer, uni- or bi-directional GRU/LSTM run on the packed valid positions only.
+
+    Without attention the features are the final hidden state: the forward state at the last
+    valid token, concatenated with the backward state at the first token when bidirectional.
+    With attention they are the attended average of the hidden states.
+    """
+
+    def __init__(
+        self,
+        cell: type[nn.RNNBase],
+        embed_dim: int,
+        hidden_dim: int,
+        bidirectional: bool,
+        attention: _AdditiveAttention | None = None,
+    ):
+        super().__init__()
+        self.rnn = cell(embed_dim, hidden_dim, batch_first=True, bidirectional=bidirectional)
+        self.output_dim = hidden_dim * (2 if bidirectional else 1)
+        self.attention = attention
+
+    def forward(self, embeddings: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor):
+        packed = pack_padded_sequence(
+            embeddings, lengths.cpu(), batch_first=True, enforce_sorted=False
+        )
+        packed_states, final = self.rnn(packed)
+        if self.attention is None:
+            h_n = final[0] if isinstance(final, tuple) else final  # an LSTM also returns c_n
+            return torch.cat(list(h_n), dim=-1), None
+        states, _ = pad_packed_sequence(
+            packed_states, batch_first=True, total_length=embeddings.shape[1]
+        )
+        return self.attention(states, mask)
+
+
+class _TextCNN(nn.Module):
+    """TextCNN (Kim, EMNLP 2014): parallel convolutions of several widths, ReLU, and max-over-time
+    pooling over the windows that start inside the sequence. A sequence shorter than the widest
+    filter is zero-padded up to that width, so every filter sees at least one window."""
+
+    def __init__(self, embed_dim: int, filter_widths: list[int], num_filters: int):
+        super().__init__()
+        self.filter_widths = list(filter_widths)
+        self.convs = nn.ModuleList(nn.Conv1d(embed_dim, num_filters, w) for w in self.filter_widths)
+        self.output_dim = num_filters * len(self.filter_widths)
+
+    def forward(self, embeddings: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor):
+        widest = max(self.filter_widths)
+        x = (embeddings * mask.unsqueeze(-1)).transpose(1, 2)  # (B, D, L), padding zeroed
+        x = nn.functional.pad(x, (0, max(widest - x.shape[-1], 0)))
+        padded_lengths = lengths.clamp(min=widest)
+        pooled = []
+        for width, conv in zip(self.filter_widths, self.convs):
+            maps = torch.relu(conv(x))  # (B, F, T)
+            starts = torch.arange(maps.shape[-1], device=maps.device)
+            valid = starts.unsqueeze(0) <= (padded_lengths - width).unsqueeze(1)  # (B, T)
+            pooled.append(maps.masked_fill(~valid.unsqueeze(1), float("-inf")).amax(dim=-1))
+        return torch.cat(pooled, dim=-1), None
+
+
+class _MeanOfEmbeddings(nn.Module):
+    """The fastText sentence representation (Joulin et al., EACL 2017): the mean of the word
+    embeddings over the valid positions."""
+
+    def __init__(self, embed_dim: int):
+        super().__init__()
+        self.output_dim = embed_dim
+
+    def forward(self, embeddings: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor):
+        summed = (embeddings * mask.unsqueeze(-1)).sum(dim=1)
+        return summed / lengths.unsqueeze(1).to(embeddings.dtype), None
+
+
+class WordClassifier(nn.Module):
+    """A word-embedding text classifier; ``arch`` picks the encoder.
+
+    - ``"gru"``, ``"lstm"``, ``"bigru"``: a single-layer RNN; the logits are a Linear of the final
+      hidden state at each sequence's true length (both directions concatenated for ``bigru``).
+      Options: ``hidden_dim``, ``dropout``.
+    - ``"bilstm_attention"``: a BiLSTM with additive attention (Bahdanau et al., 2015) over its
+      hidden states, normalized by ``attention="softmax"|"sparsemax"|"sparsegen"`` (sparsemax:
+      Martins & Astudillo, 2016; sparsegen-lin: Laha et al., 2018, with ``sparsegen_lambda``).
+      Options: ``hidden_dim``, ``dropout``, ``attention``, ``sparsegen_lambda``,
+      ``attention_dim`` (defaults to ``hidden_dim``).
+    - ``"cnn"``: TextCNN (Kim, 2014). Options: ``filter_widths``, ``num_filters``, ``dropout``.
+    - ``"bag"``: fastText-style (Joulin et al., EACL 2017): one Linear on the mean of the word
+      embeddings, so the logits are linear in the embeddings. Option: ``dropout``.
+
+    Dropout is applied to the features fed to the output Linear, in train mode only. Inputs are
+    right-padded: ``mask`` is True on each sequence's first ``length`` positions, ``length >= 1``.
+    """
+
+    def __init__(
+        self,
+        arch: str,
+        vocab_size: int,
+        num_classes: int,
+        embed_dim: int = 384,
+        hidden_dim: int | None = None,
+        **options,
+    ):
+        super().__init__()
+        if arch not in _ARCH_OPTIONS:
+            raise ExplainError(f"Unknown arch {arch!r}; choose one of {sorted(_ARCH_OPTIONS)}.")
+        if hidden_dim is not None:
+            options["hidden_dim"] = hidden_dim
+        allowed = _ARCH_OPTIONS[arch]
+        unknown = sorted(set(options) - set(allowed))
+        if unknown:
+            raise ExplainError(
+                f"arch={arch!r} does not take {unknown}; its options are {sorted(allowed)}."
+            )
+        opts = {**allowed, **options}
+        if arch == "bilstm_attention":
+            if opts["attention"] not in _ATTENTIONS:
+                raise ExplainError(
+                    f"attention must be one of {_ATTENTIONS}, got {opts['attention']!r}."
+                )
+            if opts["attention"] == "sparsegen" and not opts["sparsegen_lambda"] < 1:
+                raise ExplainError(f"sparsegen_lambda must be < 1, got {opts['sparsegen_lambda']}.")
+            if opts["attention_dim"] is None:
+                opts["attention_dim"] = opts["hidden_dim"]
+        if arch == "cnn":
+            opts["filter_widths"] = [int(w) for w in opts["filter_widths"]]
+        self.arch = arch
+        self._config = {
+            "arch": arch,
+            "vocab_size": vocab_size,
+            "num_classes": num_classes,
+            "embed_dim": embed_dim,
+            **opts,
+        }
+
+        self.embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=0)
+        if arch in _RNN_SPECS:
+            cell, bidirectional = _RNN_SPECS[arch]
+            attention = None
+            if arch == "bilstm_attention":
+                attention = _AdditiveAttention(
+                    2 * opts["hidden_dim"],
+                    opts["attention_dim"],
+                    opts["attention"],
+                    opts["sparsegen_lambda"],
+                )
+            self.encoder = _RNNEncoder(
+                cell, embed_dim, opts["hidden_dim"], bidirectional, attention
+            )
+        elif arch == "cnn":
+            self.encoder = _TextCNN(embed_dim, opts["filter_widths"], opts["num_filters"])
+        else:
+            self.encoder = _MeanOfEmbeddings(embed_dim)
+        self.dropout = nn.Dropout(opts["dropout"])
+        self.output = nn.Linear(self.encoder.output_dim, num_classes)
+
+    @property
+    def config(self) -> dict:
+        """The constructor's keyword arguments, defaults resolved: ``WordClassifier(**config)``
+        rebuilds the architecture."""
+        return {k: list(v) if isinstance(v, list) else v for k, v in self._config.items()}
+
+    def forward_embeddings(
+        self, embeddings: torch.Tensor, mask: torch.Tensor, return_attention: bool = False
+    ):
+        """Logits (B, C) from word embeddings (B, L, D) and a right-padding mask (B, L) of bools.
+
+        Differentiable w.r.t. ``embeddings``; values at padded positions never affect the result.
+        With ``return_attention=True`` (``bilstm_attention`` only) also return the (B, L) attention
+        distribution, zero on padding.
+        """
+        if return_attention and self.arch != "bilstm_attention":
+            raise ExplainError(
+                f"return_attention=True needs arch='bilstm_attention'; this model is {self.arch!r}."
+            )
+        mask = mask.bool()
+        lengths = mask.sum(dim=1)
+        positions = torch.arange(mask.shape[1], device=mask.device)
+        if bool((lengths == 0).any()) or not torch.equal(mask, positions < lengths.unsqueeze(1)):
+            raise ExplainError(
+                "mask must be right-padding: True on each sequence's first tokens, then False, "
+                "with at least one True per row."
+            )
+        features, weights = self.encoder(embeddings, mask, lengths)
+        logits = self.output(self.dropout(features))
+        return (logits, weights) if return_attention else logits
+
+    def forward(self, ids: torch.Tensor, mask: torch.Tensor, return_attention: bool = False):
+        """Logits (B, C) for right-padded word ids (B, L); see ``forward_embeddings``."""
+        return self.forward_embeddings(self.embedding(ids), mask, return_attention)

@@ -1,0 +1,132 @@
+"""Adapter for any Hugging Face ``AutoModelForSequenceClassification`` and its tokenizer."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import torch
+
+from ..device import resolve_device
+from ..errors import ExplainError
+from .base import EMBEDDINGS, MASK_TOKEN, Encoded, frozen_parameters
+
+
+class HFAdapter:
+    """Wraps a transformers sequence classifier (single sentences or sentence pairs).
+
+    Attributions are taken at the word-embedding layer (``model.get_input_embeddings()``);
+    position and segment embeddings are added inside the model, as usual for ``inputs_embeds``.
+    The model is put in eval mode and moved to ``device``.
+    """
+
+    def __init__(self, model, tokenizer, device=None, class_names=None):
+        if tokenizer is None:
+            raise ExplainError(
+                "A Hugging Face model needs its tokenizer: Explainer(model, AutoTokenizer.from_pretrained(name))."
+            )
+        try:
+            embedding = model.get_input_embeddings()
+        except (AttributeError, NotImplementedError):
+            embedding = None
+        if not isinstance(embedding, torch.nn.Module):
+            raise ExplainError(
+                f"{type(model).__name__} has no accessible input embeddings (get_input_embeddings() "
+                "returned nothing), so gradient and embedding methods cannot run. Pass a transformers "
+                "sequence classifier, or wrap your model in a ModelAdapter."
+            )
+        self.device = resolve_device(device)
+        self.model = model.to(self.device).eval()
+        self.tokenizer = tokenizer
+        self._embedding = embedding
+        config = model.config
+        self.name = getattr(config, "_name_or_path", "") or type(model).__name__
+        if class_names is None:
+            id2label = getattr(config, "id2label", None) or {}
+            class_names = [str(id2label.get(i, f"class_{i}")) for i in range(config.num_labels)]
+        if len(class_names) != config.num_labels:
+            raise ExplainError(
+                f"class_names has {len(class_names)} names but the model has {config.num_labels} classes."
+            )
+        self.class_names = list(class_names)
+        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+        self.unk_id = tokenizer.unk_token_id if tokenizer.unk_token_id is not None else self.pad_id
+        self.mask_id = tokenizer.mask_token_id
+        self.capabilities = frozenset({EMBEDDINGS} | ({MASK_TOKEN} if self.mask_id is not None else set()))
+        limits = [
+            x
+            for x in (getattr(config, "max_position_embeddings", None), getattr(tokenizer, "model_max_length", None))
+            if isinstance(x, int) and x < 100_000
+        ]
+        self.max_length = min(limits, default=512)
+
+    def encode(self, text: str, text_pair: str | None = None) -> Encoded:
+        full = self.tokenizer(text, text_pair, add_special_tokens=True, truncation=False)
+        n_full = len(full["input_ids"])
+        enc = self.tokenizer(
+            text,
+            text_pair,
+            add_special_tokens=True,
+            truncation=True,
+            max_length=self.max_length,
+            return_offsets_mapping=self.tokenizer.is_fast,
+        )
+        ids = enc["input_ids"]
+        dropped = n_full - len(ids)
+        if dropped > 0:
+            warnings.warn(
+                f"The input is longer than the model's maximum of {self.max_length} tokens: "
+                f"{dropped} tokens were dropped from the end and are not explained.",
+                stacklevel=3,
+            )
+        special = np.array(
+            self.tokenizer.get_special_tokens_mask(ids, already_has_special_tokens=True), dtype=bool
+        )
+        words, word_index = self._group_words(enc, text, text_pair, special)
+        as_tensor = lambda key: torch.tensor([enc[key]], device=self.device)  # noqa: E731
+        return Encoded(
+            input_ids=as_tensor("input_ids"),
+            attention_mask=as_tensor("attention_mask"),
+            token_type_ids=as_tensor("token_type_ids") if "token_type_ids" in enc else None,
+            tokens=self.tokenizer.convert_ids_to_tokens(ids),
+            words=words,
+            word_index=word_index,
+            special_mask=special,
+            truncated_tokens=max(dropped, 0),
+        )
+
+    def _group_words(self, enc, text, text_pair, special):
+        """Words are the tokenizer's pre-tokenized words; their text is cut from the input by offsets."""
+        n = len(enc["input_ids"])
+        word_index = np.full(n, -1, dtype=np.int64)
+        if not self.tokenizer.is_fast:  # no word alignment available: each token is its own word
+            keep = np.flatnonzero(~special)
+            word_index[keep] = np.arange(len(keep))
+            tokens = self.tokenizer.convert_ids_to_tokens(enc["input_ids"])
+            return [tokens[i] for i in keep], word_index
+        sources = (text, text_pair)
+        keys, spans = {}, []
+        for i, (seq, wid, (start, end)) in enumerate(
+            zip(enc.sequence_ids(), enc.word_ids(), enc["offset_mapping"])
+        ):
+            if seq is None or wid is None or special[i]:
+                continue
+            key = (seq, wid)
+            if key not in keys:
+                keys[key] = len(spans)
+                spans.append([seq, start, end])
+            spans[keys[key]][2] = end
+            word_index[i] = keys[key]
+        return [sources[seq][start:end] for seq, start, end in spans], word_index
+
+    def embed(self, input_ids: torch.Tensor) -> torch.Tensor:
+        return self._embedding(input_ids)
+
+    def logits(self, embeddings, attention_mask, token_type_ids=None) -> torch.Tensor:
+        kwargs = {"inputs_embeds": embeddings, "attention_mask": attention_mask}
+        if token_type_ids is not None:
+            kwargs["token_type_ids"] = token_type_ids
+        return self.model(**kwargs).logits
+
+    def parameters_frozen(self):
+        return frozen_parameters(self.model)

