@@ -43,14 +43,19 @@ class Explainer:
     ``Explainer(model, tokenizer)`` takes any Hugging Face sequence classifier with its tokenizer,
     a :class:`~notebook_explain.models.classifiers.WordClassifier` with its ``WordVocab``, or a
     ready :class:`~notebook_explain.models.base.ModelAdapter`. ``device`` defaults to ``cuda:0``
-    when CUDA is available, else the CPU; ``batch_size`` bounds every batched pass.
+    when CUDA is available, else the CPU. Every batched pass (IG steps, perturbations) holds at
+    most ``batch_size`` rows and ``max_batch_tokens`` tokens, so long inputs get smaller batches.
     """
 
-    def __init__(self, model, tokenizer=None, *, device=None, batch_size: int = 32, class_names=None):
-        if not isinstance(batch_size, int) or batch_size < 1:
-            raise ExplainError(f"batch_size must be a positive integer, got {batch_size!r}.")
+    def __init__(
+        self, model, tokenizer=None, *, device=None, batch_size: int = 64, max_batch_tokens: int = 4096, class_names=None
+    ):
+        for name, value in (("batch_size", batch_size), ("max_batch_tokens", max_batch_tokens)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ExplainError(f"{name} must be a positive integer, got {value!r}.")
         self.adapter = _adapter_for(model, tokenizer, device, class_names)
         self.batch_size = batch_size
+        self.max_batch_tokens = max_batch_tokens
         #: the training record of a demo model (accuracy, settings); empty for user models
         self.info: dict = {}
 
@@ -63,7 +68,7 @@ class Explainer:
         """
         from .demo import load_demo
 
-        explainer_kwargs = {k: kwargs.pop(k) for k in ("batch_size",) if k in kwargs}
+        explainer_kwargs = {k: kwargs.pop(k) for k in ("batch_size", "max_batch_tokens") if k in kwargs}
         demo = load_demo(name, **kwargs)
         explainer = cls(demo.adapter, **explainer_kwargs)
         explainer.info = demo.info
@@ -156,11 +161,11 @@ class Explainer:
         encoded = self.adapter.encode(text, text_pair)
         if not (~encoded.special_mask).any():
             raise ExplainError(f"{text!r} produced no tokens to explain besides special tokens.")
-        probabilities = self._probabilities(encoded)
-        target_index = self._target_index(target, probabilities)
         results = {}
         with self.adapter.parameters_frozen():
-            ctx = AttributionContext(self.adapter, encoded, target_index, output, self.batch_size)
+            ctx = AttributionContext(self.adapter, encoded, output, self.batch_size, self.max_batch_tokens)
+            probabilities = ctx.probabilities
+            ctx.target = target_index = self._target_index(target, probabilities)
             for name, (method, params) in resolved.items():
                 start = time.perf_counter()
                 attribution = method.attribute(ctx, **params)

@@ -1,8 +1,10 @@
 """One input's shared state for all methods of an ``explain`` call.
 
 The context owns the batched passes: ``outputs`` runs forward passes and ``gradients`` runs
-forward+backward passes over any number of rows in chunks of ``batch_size``, on the adapter's
-device. ``input_gradient`` is computed once and shared by every gradient-family method.
+forward+backward passes over any number of rows, in chunks of at most ``batch_size`` rows and
+``max_batch_tokens`` tokens, on the adapter's device. The input's own forward pass is run once,
+with autograd on: it gives the prediction, S(x), and (through one backward) the input gradient
+shared by every gradient-family method.
 """
 
 from __future__ import annotations
@@ -16,14 +18,23 @@ from ..outputs import explained_output
 
 
 class AttributionContext:
-    def __init__(self, adapter: ModelAdapter, encoded: Encoded, target: int, output: str, batch_size: int):
+    """Set ``target`` (from ``probabilities`` if need be) before running any method."""
+
+    def __init__(self, adapter: ModelAdapter, encoded: Encoded, output: str, batch_size: int, max_batch_tokens: int):
         self.adapter = adapter
         self.encoded = encoded
-        self.target = target
         self.output = output
-        self.batch_size = batch_size
+        self.rows_per_pass = max(1, min(batch_size, max_batch_tokens // encoded.length))
+        self.target: int | None = None
         with torch.no_grad():
             self.embeddings = adapter.embed(encoded.input_ids).detach()  # (1, L, D)
+        self._leaf = self.embeddings.clone().requires_grad_(True)
+        with torch.enable_grad():
+            self._logits = adapter.logits(self._leaf, encoded.attention_mask, encoded.token_type_ids)
+
+    @property
+    def probabilities(self):
+        return torch.softmax(self._logits.detach()[0].double(), -1).cpu().numpy()
 
     @property
     def length(self) -> int:
@@ -37,8 +48,8 @@ class AttributionContext:
         attention_mask = attention_mask if attention_mask is not None else self._rows(self.encoded.attention_mask, n)
         if token_type_ids is None:
             token_type_ids = self._rows(self.encoded.token_type_ids, n)
-        for start in range(0, n, self.batch_size):
-            stop = start + self.batch_size
+        for start in range(0, n, self.rows_per_pass):
+            stop = start + self.rows_per_pass
             yield (
                 embeddings[start:stop],
                 attention_mask[start:stop],
@@ -68,13 +79,12 @@ class AttributionContext:
 
     @cached_property
     def input_gradient(self) -> tuple[torch.Tensor, float]:
-        """(∂S/∂e at the input, shape (L, D); S(x)): shared by every gradient method."""
-        grad, out = self.gradients(self.embeddings)
-        return grad[0], float(out[0])
+        """(∂S/∂e at the input, shape (L, D); S(x)): one backward through the input's forward pass."""
+        out = explained_output(self._logits, self.target, self.output)
+        (grad,) = torch.autograd.grad(out.sum(), self._leaf)
+        return grad[0], float(out.detach()[0])
 
-    @cached_property
+    @property
     def input_output(self) -> float:
         """S(x) for the unperturbed input."""
-        if "input_gradient" in self.__dict__:
-            return self.input_gradient[1]
-        return float(self.outputs(self.embeddings)[0])
+        return float(explained_output(self._logits.detach(), self.target, self.output)[0])

@@ -2,8 +2,8 @@
 
     IG_i = Σ_d (e_id − ē_id) · ∫₀¹ ∂S_y(ē + α(e − ē))/∂e_id dα
 
-The integral uses a quadrature rule (``quadrature.py``); all steps go through the model as
-batched forward+backward passes. Special tokens keep their own embedding in the baseline, so
+The integral uses a quadrature rule (``quadrature.py``); all steps, and the baseline itself, go
+through the model as batched forward+backward passes. Special tokens keep their own embedding in the baseline, so
 their score is 0. Completeness says Σ_i IG_i = S_y(e) − S_y(ē); the gap is reported in ``info``.
 """
 
@@ -53,17 +53,18 @@ class IntegratedGradients(Method):
         dtype, device = x.dtype, x.device
         alpha = torch.as_tensor(alphas, dtype=dtype, device=device)[:, None, None]
         path = base + alpha * (x - base)  # (steps, L, D)
-        grads, _ = ctx.gradients(path)
+        # the baseline rides along as one more row, so S(baseline) needs no pass of its own
+        grads, outs = ctx.gradients(torch.cat([path, base]))
+        grads, output_baseline, output_input = grads[:-1], float(outs[-1]), ctx.input_output
         avg_grad = torch.einsum("k,kld->ld", torch.as_tensor(weights, dtype=dtype, device=device), grads)
         scores = ((x[0] - base[0]) * avg_grad).sum(-1).double().cpu().numpy()
-        ends = ctx.outputs(torch.cat([x, base]))
-        difference = float(ends[0] - ends[1])
+        difference = output_input - output_baseline
         gap = float(scores.sum()) - difference
         return Attribution(
             scores,
             {
-                "output_input": float(ends[0]),
-                "output_baseline": float(ends[1]),
+                "output_input": output_input,
+                "output_baseline": output_baseline,
                 "completeness_gap": gap,
                 "completeness_gap_relative": abs(gap) / max(abs(difference), 1e-12),
             },

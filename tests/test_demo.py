@@ -1,0 +1,67 @@
+"""Demo models: training on SST-2, the configuration-keyed cache, loading from it."""
+
+import json
+import time
+
+import numpy as np
+import pytest
+
+from notebook_explain import Explainer, ExplainError
+from notebook_explain.demo import DEMO_MODELS, load_demo
+
+SMALL = {"max_train": 400, "epochs": 2, "checkpoints": 2}
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("cache")
+
+
+def test_word_demo_trains_caches_and_reloads(cache, data_dir, minilm_path):
+    first = load_demo("gru-sst2", cache_dir=cache, data_dir=data_dir, progress=False, **SMALL)
+    info = first.info
+    assert info["config"]["arch"] == "gru" and info["max_train"] == 400
+    assert set(info["accuracy"]) == {"dev", "test"} and len(info["dev_accuracy_by_epoch"]) == 2
+    assert info["accuracy"]["dev"] == max(info["dev_accuracy_by_epoch"])  # best epoch kept
+    assert json.loads((first.path / "checkpoints" / "index.json").read_text())[-1]["step"] == 26  # 2 × ⌈400/32⌉
+    stamp = (first.path / "info.json").stat().st_mtime
+
+    start = time.perf_counter()
+    again = Explainer.demo("gru-sst2", cache_dir=cache, data_dir=data_dir, progress=False, **SMALL)
+    assert time.perf_counter() - start < 10
+    assert (first.path / "info.json").stat().st_mtime == stamp  # loaded, not retrained
+    assert again.info == info and again.class_names == ["negative", "positive"]
+    text = "a gorgeous , witty , seductive movie ."
+    np.testing.assert_allclose(again.predict(text), Explainer(first.adapter).predict(text), atol=1e-6)
+
+
+def test_minilm_word_embeddings_start_from_word_pieces(cache, data_dir, minilm_path):
+    """Word embeddings start as the mean of MiniLM's word-piece embeddings."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    from notebook_explain.demo.train import minilm_word_embeddings
+    from notebook_explain.models.vocab import WordVocab
+
+    vocab = WordVocab.build(["unbelievably good"])
+    table = minilm_word_embeddings(vocab, minilm_path)
+    tok = AutoTokenizer.from_pretrained(minilm_path)
+    pieces = tok("unbelievably", add_special_tokens=False)["input_ids"]
+    weights = AutoModel.from_pretrained(minilm_path).get_input_embeddings().weight
+    row = vocab.encode("unbelievably")[0]
+    assert len(pieces) > 1
+    torch.testing.assert_close(table[row], weights[pieces].mean(0).detach())
+    assert table[vocab.pad_id].abs().sum() == 0
+
+
+def test_cache_key_depends_on_configuration(cache, data_dir):
+    a = load_demo("bag-sst2", cache_dir=cache, data_dir=data_dir, progress=False, embeddings="random", max_train=200, epochs=1)
+    b = load_demo("bag-sst2", cache_dir=cache, data_dir=data_dir, progress=False, embeddings="random", max_train=200, epochs=2)
+    assert a.path != b.path and len(b.info["dev_accuracy_by_epoch"]) == 2
+
+
+def test_unknown_demo_and_setting():
+    with pytest.raises(ExplainError, match=", ".join(DEMO_MODELS)):
+        load_demo("gpt-sst2")
+    with pytest.raises(ExplainError, match="no setting hidden"):
+        load_demo("gru-sst2", hidden=3)
