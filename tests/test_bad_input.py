@@ -74,3 +74,5 @@ def test_bad_device_and_batch_size(hf_model, tokenizer):
         Explainer(hf_model, tokenizer, device="tpu:7")
     with pytest.raises(ExplainError, match="batch_size"):
         Explainer(hf_model, tokenizer, batch_size=0)
+    with pytest.raises(ExplainError, match="max_batch_tokens"):
+        Explainer(hf_model, tokenizer, max_batch_tokens=True)

@@ -36,6 +36,11 @@ class AttributionContext:
     def probabilities(self):
         return torch.softmax(self._logits.detach()[0].double(), -1).cpu().numpy()
 
+    def token_embedding(self, token_id: int) -> torch.Tensor:
+        """The (D,) input embedding of one token id (UNK, PAD, MASK replacements)."""
+        with torch.no_grad():
+            return self.adapter.embed(torch.tensor([[token_id]], device=self.embeddings.device))[0, 0]
+
     @property
     def length(self) -> int:
         return self.encoded.length

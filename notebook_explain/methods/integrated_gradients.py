@@ -9,7 +9,6 @@ their score is 0. Completeness says Σ_i IG_i = S_y(e) − S_y(ē); the gap is r
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 
 from ..errors import ExplainError
@@ -22,15 +21,13 @@ BASELINES = ("zero", "pad", "mask")
 
 def baseline_embeddings(ctx, baseline: str) -> torch.Tensor:
     """The (1, L, D) baseline: non-special tokens replaced by zeros, [PAD] or [MASK] embeddings."""
-    adapter = ctx.adapter
     if baseline == "zero":
         replacement = torch.zeros_like(ctx.embeddings)
     else:
-        token_id = adapter.pad_id if baseline == "pad" else adapter.mask_id
+        token_id = ctx.adapter.pad_id if baseline == "pad" else ctx.adapter.mask_id
         if token_id is None:
             raise ExplainError(f"This model's tokenizer has no {baseline} token; use baseline='zero' or 'pad'.")
-        with torch.no_grad():
-            replacement = adapter.embed(torch.full_like(ctx.encoded.input_ids, token_id))
+        replacement = ctx.token_embedding(token_id)
     special = torch.as_tensor(ctx.encoded.special_mask, device=ctx.embeddings.device)[None, :, None]
     return torch.where(special, ctx.embeddings, replacement)
 

@@ -41,8 +41,7 @@ class Occlusion(Method):
         if self.replacement == "zero":
             vector = torch.zeros_like(ctx.embeddings[0, 0])
         else:
-            with torch.no_grad():
-                vector = ctx.adapter.embed(torch.tensor([[ctx.adapter.unk_id]], device=ctx.embeddings.device))[0, 0]
+            vector = ctx.token_embedding(ctx.adapter.unk_id)
         batch = ctx.embeddings.repeat(len(positions), 1, 1)
         batch[torch.arange(len(positions)), torch.as_tensor(positions)] = vector
         return Attribution(_scores(ctx, positions, ctx.outputs(batch)))
