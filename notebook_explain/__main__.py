@@ -25,6 +25,8 @@ def main(argv=None) -> int:
     quick.add_argument("--methods", nargs="+", default=list(QUICKSTART_METHODS), choices=available_methods())
     quick.add_argument("--out", type=Path, default=Path("report/quickstart.html"))
     args = parser.parse_args(argv)
+    if args.n < 1:
+        parser.error(f"-n must be at least 1, got {args.n}")
 
     explainer = Explainer.demo(args.model)
     accuracy = explainer.info.get("accuracy", {})
