@@ -1,10 +1,10 @@
 """One input's shared state for all methods of an ``explain`` call.
 
-The context owns the batched passes: ``outputs`` runs forward passes and ``gradients`` runs
-forward+backward passes over any number of rows, in chunks of at most ``batch_size`` rows and
-``max_batch_tokens`` tokens, on the adapter's device. The input's own forward pass is run once,
-with autograd on: it gives the prediction, S(x), and (through one backward) the input gradient
-shared by every gradient-family method.
+The context owns the batched passes: ``logits`` (and ``outputs``, the explained scalar S of each
+row) runs forward passes and ``gradients`` runs forward+backward passes over any number of rows,
+in chunks of at most ``batch_size`` rows and ``max_batch_tokens`` tokens, on the adapter's device.
+The input's own forward pass is run once, with autograd on: it gives the prediction, S(x), and
+(through one backward) the input gradient shared by every gradient-family method.
 """
 
 from __future__ import annotations
@@ -61,14 +61,16 @@ class AttributionContext:
                 None if token_type_ids is None else token_type_ids[start:stop],
             )
 
+    def logits(self, embeddings, attention_mask=None, token_type_ids=None) -> torch.Tensor:
+        """The (B, C) class logits of every row of a (B, L, D) embedding batch, without autograd."""
+        with torch.no_grad():
+            chunks = self._chunks(embeddings, attention_mask, token_type_ids)
+            return torch.cat([self.adapter.logits(emb, mask, types) for emb, mask, types in chunks])
+
     def outputs(self, embeddings, attention_mask=None, token_type_ids=None) -> torch.Tensor:
         """S(x) for every row of a (B, L, D) embedding batch, as a (B,) tensor."""
-        parts = []
-        with torch.no_grad():
-            for emb, mask, types in self._chunks(embeddings, attention_mask, token_type_ids):
-                logits = self.adapter.logits(emb, mask, types)
-                parts.append(explained_output(logits, self.target, self.output))
-        return torch.cat(parts)
+        logits = self.logits(embeddings, attention_mask, token_type_ids)
+        return explained_output(logits, self.target, self.output)
 
     def gradients(self, embeddings, attention_mask=None, token_type_ids=None):
         """(∂S/∂e for every row, S for every row): one forward+backward pass per chunk."""
