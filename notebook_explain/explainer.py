@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import time
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import torch
 
 from .errors import ExplainError
 from .explanation import Explanation, MethodResult
-from .methods import get_method
+from .methods import available_methods, get_method
 from .methods.context import AttributionContext
 from .models.base import ModelAdapter
 from .outputs import check_output
@@ -78,6 +78,10 @@ class Explainer:
     def class_names(self) -> list[str]:
         return list(self.adapter.class_names)
 
+    def supported_methods(self) -> list[str]:
+        """The registered methods this model can run (its adapter has what they require)."""
+        return [n for n in available_methods() if get_method(n).requires <= self.adapter.capabilities]
+
     # ------------------------------------------------------------------ inputs
     def _check_text(self, text, what="text") -> str:
         if not isinstance(text, str):
@@ -138,12 +142,14 @@ class Explainer:
         target: int | str | None = None,
         output: str = "logit",
         text_pair: str | None = None,
+        on_progress: Callable[[str, int, int], None] | None = None,
     ) -> Explanation:
         """Attribute the model's score for ``target`` on ``text`` with each of ``methods``.
 
         ``methods`` is a list of names or a dict of name → parameters (defaults:
         ``DEFAULT_METHODS``). ``target`` is the predicted class when ``None``, or a class index or
         name. ``output`` is the explained scalar: ``"logit"``, ``"probability"`` or ``"log_odds"``.
+        ``on_progress(method, i, n)`` is called before the i-th of n methods runs.
         """
         self._check_text(text)
         if text_pair is not None:
@@ -166,7 +172,9 @@ class Explainer:
             ctx = AttributionContext(self.adapter, encoded, output, self.batch_size, self.max_batch_tokens)
             probabilities = ctx.probabilities
             ctx.target = target_index = self._target_index(target, probabilities)
-            for name, (method, params) in resolved.items():
+            for i, (name, (method, params)) in enumerate(resolved.items()):
+                if on_progress is not None:
+                    on_progress(name, i, len(resolved))
                 start = time.perf_counter()
                 attribution = method.attribute(ctx, **params)
                 if ctx.embeddings.is_cuda:
@@ -203,3 +211,16 @@ class Explainer:
         if isinstance(texts, str):
             raise ExplainError("explain_many takes a list of texts; use explain() for a single text.")
         return [self.explain(t, **kwargs) for t in tqdm(list(texts), desc="explaining", disable=not progress)]
+
+    def show(self, text: str, methods=None, target=None, **kwargs):
+        """Explain ``text`` and return the live widget (display it, or make it a cell's last line).
+
+        ``methods`` defaults to ``DEFAULT_METHODS`` plus ``input_reduction`` (the reduction
+        stepper). The widget can edit the text, switch the target class, add methods and change
+        their parameters: each recomputes here, in the kernel. Keyword arguments go to ``explain``.
+        """
+        from .widget import ExplainWidget
+
+        if methods is None:
+            methods = [*DEFAULT_METHODS, "input_reduction"]
+        return ExplainWidget(self.explain(text, methods=methods, target=target, **kwargs), explainer=self)

@@ -199,14 +199,31 @@ class Explanation:
         )
 
     # ------------------------------------------------------------------ display
-    def to_html(self, level: str = "word") -> str:
-        """A self-contained, escaped HTML fragment: one heatmap row per method."""
-        from .report import render_explanation
+    def widget(self, **view):
+        """An :class:`~notebook_explain.widget.ExplainWidget` showing this explanation (display only).
 
-        return render_explanation(self, level=level)
+        Keyword arguments set the view traits (``method``, ``level``, ``view``, ...). To edit the
+        text or recompute, use ``Explainer.show(text)`` instead.
+        """
+        from .widget import ExplainWidget
+
+        return ExplainWidget(self, **view)
+
+    def to_html(self, path=None, title: str | None = None) -> str:
+        """A standalone HTML page with the widget's views: bundle inlined, no kernel, no network.
+
+        Written to ``path`` when given; returned either way.
+        """
+        return self.widget().to_html(path, title)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        # the live widget; IPython adds _repr_html_ (the escaped static heatmap) for other frontends
+        return self.widget()._repr_mimebundle_(include=include, exclude=exclude)
 
     def _repr_html_(self) -> str:
-        return self.to_html()
+        from .report import render_explanation
+
+        return render_explanation(self)
 
     def __repr__(self) -> str:
         return (

@@ -39,6 +39,8 @@ class Param:
         kind = type(self.default)
         if kind is int and isinstance(value, float) and value.is_integer():
             value = int(value)
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)  # JSON (and the widget) cannot tell 1 from 1.0
         if not isinstance(value, kind) or isinstance(value, bool) != isinstance(self.default, bool):
             raise ExplainError(f"{method}: {name} must be {kind.__name__}, got {value!r}.")
         if (self.low is not None and value < self.low) or (self.high is not None and value > self.high):

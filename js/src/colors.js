@@ -1,0 +1,59 @@
+// Colour scales (ColorBrewer, colour-blind safe). Signed scores: blue (against the target) –
+// light grey – orange (for the target). Unsigned scores: white – purple.
+
+const hex = (c) => [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16));
+
+const NEGATIVE = ["#f7f7f7", "#d1e5f0", "#92c5de", "#4393c3", "#2166ac"].map(hex); // RdBu, 0 → −1
+const POSITIVE = ["#f7f7f7", "#fee0b6", "#fdb863", "#e08214", "#b35806"].map(hex); // PuOr, 0 → +1
+const SEQUENTIAL = [
+  "#fcfbfd",
+  "#efedf5",
+  "#dadaeb",
+  "#bcbddc",
+  "#9e9ac8",
+  "#807dba",
+  "#6a51a3",
+  "#54278f",
+  "#3f007d",
+].map(hex); // Purples
+
+function interpolate(stops, t) {
+  const x = Math.min(Math.max(t, 0), 1) * (stops.length - 1);
+  const i = Math.min(Math.floor(x), stops.length - 2);
+  const f = x - i;
+  return stops[i].map((c, k) => Math.round(c + (stops[i + 1][k] - c) * f));
+}
+
+/** [r, g, b] for a normalised score: in [−1, 1] when signed, |value| in [0, 1] when not. */
+export function scaleColor(value, signed) {
+  if (!signed) return interpolate(SEQUENTIAL, Math.abs(value));
+  return value < 0 ? interpolate(NEGATIVE, -value) : interpolate(POSITIVE, value);
+}
+
+export const cssColor = ([r, g, b]) => `rgb(${r}, ${g}, ${b})`;
+
+/** Black or white, whichever contrasts more with the background (WCAG relative luminance). */
+export function textColor(rgb) {
+  const [r, g, b] = rgb.map((c) => {
+    const s = c / 255;
+    return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  });
+  const luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  return (luminance + 0.05) ** 2 > 0.0525 ? "#000" : "#fff"; // contrast with black > with white
+}
+
+/** CSS gradient of the whole scale, for the legend. */
+export function scaleGradient(signed) {
+  const stops = signed ? [...NEGATIVE.slice().reverse(), ...POSITIVE.slice(1)] : SEQUENTIAL;
+  return `linear-gradient(to right, ${stops.map(cssColor).join(", ")})`;
+}
+
+/** Paint an element's background for a normalised score (null clears it). Replaces its inline style. */
+export function paint(el, value, signed) {
+  if (value === null) {
+    el.style.cssText = "";
+    return;
+  }
+  const rgb = scaleColor(value, signed);
+  el.style.cssText = `background-color: ${cssColor(rgb)}; color: ${textColor(rgb)}`;
+}

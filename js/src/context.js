@@ -1,0 +1,105 @@
+// What every view shares: model access, the decoded explanation, method metadata and the
+// requests to the kernel.
+
+import { currentMethods, prepareExplanation } from "./explanation.js";
+
+export const TRAITS = [
+  "explanation",
+  "methods",
+  "method",
+  "compare",
+  "level",
+  "threshold",
+  "top_k",
+  "selected_token",
+  "view",
+  "reduction_step",
+  "influence",
+  "editable",
+  "busy",
+  "status",
+  "error",
+];
+
+export const READ_ONLY_HINT =
+  "Display only: recomputing needs a running kernel (open the explanation with Explainer.show(text)).";
+
+/** A change detector: tracker()(a, b) is true when any argument differs from the previous call's. */
+export function tracker() {
+  let previous = null;
+  return (...deps) => {
+    const changed = previous === null || deps.some((d, i) => !Object.is(d, previous[i]));
+    previous = deps;
+    return changed;
+  };
+}
+
+export function createContext(model) {
+  let raw;
+  let prepared = null;
+  let decodeError = "";
+
+  const ctx = {
+    get: (name) => model.get(name),
+
+    /** Set traits and sync them to the kernel. */
+    set(values) {
+      for (const [name, value] of Object.entries(values)) model.set(name, value);
+      model.save_changes();
+    },
+
+    /** The decoded explanation (null when there is none or it cannot be read; see decodeError). */
+    explanation() {
+      const now = model.get("explanation") ?? null;
+      if (now !== raw) {
+        raw = now;
+        decodeError = "";
+        try {
+          prepared = now ? prepareExplanation(now) : null;
+        } catch (err) {
+          prepared = null;
+          decodeError = `Could not read the explanation: ${err.message}`;
+        }
+      }
+      return prepared;
+    },
+
+    decodeError: () => decodeError,
+
+    /** The selected method's result (the first one when `method` names none computed). */
+    result() {
+      const exp = ctx.explanation();
+      return exp ? (exp.byName.get(model.get("method")) ?? exp.results[0] ?? null) : null;
+    },
+
+    level: () => (model.get("level") === "token" ? "token" : "word"),
+
+    metadata: (name) => (model.get("methods") ?? []).find((m) => m.name === name) ?? null,
+
+    /** A registered method's default parameters. */
+    defaults(name) {
+      const params = ctx.metadata(name)?.params ?? {};
+      return Object.fromEntries(Object.entries(params).map(([k, p]) => [k, p.default]));
+    },
+
+    editable: () => Boolean(model.get("editable")),
+    canSend: () => Boolean(model.get("editable")) && !model.get("busy"),
+
+    /** Ask the kernel to recompute; unspecified fields keep the current text, target and methods. */
+    explain(changes = {}) {
+      if (!ctx.canSend()) return;
+      const exp = ctx.explanation();
+      model.send({
+        type: "explain",
+        text: changes.text ?? exp?.text ?? "",
+        target: "target" in changes ? changes.target : (exp?.target ?? null),
+        methods: changes.methods ?? currentMethods(exp),
+      });
+    },
+
+    tokenInfluence(index, level) {
+      if (ctx.canSend()) model.send({ type: "token_influence", index, level });
+    },
+  };
+  return ctx;
+}

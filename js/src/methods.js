@@ -1,0 +1,106 @@
+// The method toggle and the selected method's card: description, family, caveat, runtime,
+// parameter controls with "Recompute", and "add method".
+
+import { READ_ONLY_HINT, tracker } from "./context.js";
+import { fill, h } from "./dom.js";
+import { currentMethods } from "./explanation.js";
+import { paramControl } from "./params.js";
+
+const CAVEAT =
+  "Caution: these scores are not a faithful attribution. They show where the model looks, not why it " +
+  "predicts what it does; do not read them as the reasons for the prediction.";
+
+export function createMethodPanel(ctx) {
+  const select = h("select", {
+    "data-testid": "ne-method-select",
+    "aria-label": "Attribution method",
+    onchange: () => ctx.set({ method: select.value }),
+  });
+  const add = h("select", {
+    class: "ne-add-method",
+    "aria-label": "Add a method",
+    onchange: () => {
+      const name = add.value;
+      add.value = "";
+      if (name) ctx.explain({ methods: { ...currentMethods(ctx.explanation()), [name]: ctx.defaults(name) } });
+    },
+  });
+  const runtime = h("span", { class: "ne-muted" });
+  const info = h("div", { class: "ne-method-info" });
+  const caveat = h("div", { class: "ne-caveat", role: "note", text: CAVEAT, hidden: true });
+  const params = h("div", { class: "ne-params" });
+  const recompute = h("button", { type: "button", text: "Recompute", onclick: () => recomputeWith(readParams()) });
+  const hint = h("span", { class: "ne-hint", text: READ_ONLY_HINT });
+  const el = h("div", { class: "ne-methods" }, [
+    h("div", { class: "ne-bar" }, [h("label", { class: "ne-control" }, ["Method ", select]), add, runtime]),
+    info,
+    caveat,
+    h("div", { class: "ne-params-bar" }, [params, recompute, hint]),
+  ]);
+
+  let controls = [];
+  const optionsChanged = tracker();
+  const cardChanged = tracker();
+
+  function readParams() {
+    try {
+      return Object.fromEntries(controls.map((c) => [c.name, c.read()]));
+    } catch (err) {
+      ctx.set({ error: err.message });
+      return null;
+    }
+  }
+
+  function recomputeWith(values) {
+    const result = ctx.result();
+    if (values && result) ctx.explain({ methods: { ...currentMethods(ctx.explanation()), [result.name]: values } });
+  }
+
+  return {
+    el,
+    update(active) {
+      const result = ctx.result();
+      if (!active || !result) return;
+      const exp = ctx.explanation();
+      const registered = ctx.get("methods") ?? [];
+      if (optionsChanged(exp, registered)) {
+        fill(
+          select,
+          exp.results.map((r) => h("option", { value: r.name, text: r.name })),
+        );
+        const addable = registered.map((m) => m.name).filter((name) => !exp.byName.has(name));
+        fill(add, [
+          h("option", { value: "", text: "+ add method…" }),
+          ...addable.map((name) => h("option", { value: name, text: name })),
+        ]);
+        add.hidden = addable.length === 0;
+      }
+      select.value = result.name;
+      if (cardChanged(result, registered)) {
+        const meta = ctx.metadata(result.name);
+        fill(info, [
+          h("span", { class: "ne-badge", text: result.family || meta?.family || "method" }),
+          h("span", { class: "ne-badge", text: result.signed ? "signed" : "unsigned" }),
+          meta?.description ? h("span", { text: meta.description }) : null,
+        ]);
+        caveat.hidden = meta?.faithful !== false;
+        runtime.textContent = `computed in ${result.seconds.toFixed(2)} s`;
+        const specs = meta?.params ?? {};
+        const names = [...new Set([...Object.keys(specs), ...Object.keys(result.params)])];
+        controls = names.map((name) => {
+          const spec = specs[name] ?? { default: result.params[name] };
+          return paramControl(result.name, name, spec, result.params[name] ?? spec.default);
+        });
+        fill(
+          params,
+          controls.map((c) => c.el),
+        );
+        recompute.hidden = controls.length === 0;
+      }
+      const canSend = ctx.canSend();
+      recompute.disabled = !canSend;
+      add.disabled = !canSend;
+      hint.hidden = ctx.editable();
+    },
+  };
+}

@@ -1,0 +1,83 @@
+// The header: model name, the probability of each class (predicted class marked), the target
+// class select and the word / sub-word toggle.
+
+import { READ_ONLY_HINT, tracker } from "./context.js";
+import { fill, h } from "./dom.js";
+
+const LEVELS = [
+  ["word", "Words"],
+  ["token", "Sub-word tokens"],
+];
+
+export function createHeader(ctx) {
+  const model = h("strong", { class: "ne-model" });
+  const output = h("span", { class: "ne-muted" });
+  const target = h("select", {
+    class: "ne-target",
+    "aria-label": "Target class",
+    onchange: () => ctx.explain({ target: Number(target.value) }),
+  });
+  const truncated = h("span", { class: "ne-warning" });
+  const bars = h("div", { class: "ne-prediction", "data-testid": "ne-prediction" });
+  const levelButtons = LEVELS.map(([level, label]) =>
+    h("button", {
+      type: "button",
+      class: "ne-toggle",
+      "data-level": level,
+      text: label,
+      onclick: () => ctx.set({ level, selected_token: -1 }),
+    }),
+  );
+  const el = h("div", { class: "ne-header" }, [
+    h("div", { class: "ne-bar" }, [model, output, target, truncated]),
+    bars,
+    h("div", { class: "ne-bar ne-levels", role: "group", "aria-label": "Units" }, ["Show ", ...levelButtons]),
+  ]);
+  const changed = tracker();
+
+  return {
+    el,
+    update() {
+      const exp = ctx.explanation();
+      el.hidden = !exp;
+      if (!exp) return;
+      if (changed(exp)) {
+        model.textContent = exp.modelName || "model";
+        output.textContent = ` · explaining the ${exp.output || "score"} of class`;
+        fill(
+          target,
+          exp.classNames.map((name, i) => h("option", { value: i, text: name })),
+        );
+        target.value = String(exp.target);
+        truncated.textContent = exp.truncatedTokens ? `${exp.truncatedTokens} tokens truncated` : "";
+        fill(
+          bars,
+          exp.classNames.map((name, i) => classRow(name, exp.probabilities[i], i === exp.predicted, i === exp.target)),
+        );
+      }
+      // while busy it keeps showing the class just asked for
+      if (!ctx.get("busy")) target.value = String(exp.target);
+      target.disabled = !ctx.canSend();
+      target.title = ctx.editable() ? "Explain another class" : READ_ONLY_HINT;
+      for (const button of levelButtons) {
+        button.setAttribute("aria-pressed", String(button.getAttribute("data-level") === ctx.level()));
+      }
+    },
+  };
+}
+
+function classRow(name, probability, predicted, explained) {
+  const fillBar = h("div", { class: "ne-meter-fill" });
+  fillBar.style.width = `${(probability * 100).toFixed(1)}%`;
+  return h(
+    "div",
+    { class: predicted ? "ne-class ne-predicted" : "ne-class", "data-probability": String(probability) },
+    [
+      h("span", { class: "ne-class-name", text: name }),
+      h("div", { class: "ne-meter" }, [fillBar]),
+      h("span", { class: "ne-number", text: probability.toFixed(3) }),
+      predicted ? h("span", { class: "ne-badge", text: "predicted" }) : null,
+      explained ? h("span", { class: "ne-badge ne-badge-target", text: "explained" }) : null,
+    ],
+  );
+}

@@ -1,0 +1,120 @@
+// The input-reduction stepper: the `input_reduction` result's steps, one token removed per step,
+// with a slider and play / pause.
+
+import { READ_ONLY_HINT, tracker } from "./context.js";
+import { fill, h } from "./dom.js";
+import { className, currentMethods } from "./explanation.js";
+
+const METHOD = "input_reduction";
+const INTERVAL_MS = 600;
+
+export function createReduction(ctx) {
+  const compute = h("button", {
+    type: "button",
+    text: "Compute input reduction",
+    onclick: () => ctx.explain({ methods: { ...currentMethods(ctx.explanation()), [METHOD]: ctx.defaults(METHOD) } }),
+  });
+  const emptyHint = h("span", { class: "ne-hint" });
+  const empty = h("div", { class: "ne-empty" }, [
+    h("p", { text: `No input reduction yet: add ${METHOD} to the methods to step through it.` }),
+    h("div", { class: "ne-bar" }, [compute, emptyHint]),
+  ]);
+
+  const play = h("button", { type: "button", class: "ne-play", onclick: () => (timer ? stop() : start()) });
+  const slider = h("input", {
+    type: "range",
+    min: 0,
+    step: 1,
+    "data-testid": "ne-reduction-slider",
+    "aria-label": "Reduction step",
+    oninput: () => ctx.set({ reduction_step: Number(slider.value) }),
+  });
+  const position = h("span", { class: "ne-muted" });
+  const summary = h("p", { class: "ne-reduction-summary" });
+  const tokens = h("div", { class: "ne-tokens" });
+  const step = h("div", { class: "ne-reduction-step", "data-testid": "ne-reduction-step" }, [summary, tokens]);
+  const final = h("p", { class: "ne-hint" });
+  const stepper = h("div", {}, [h("div", { class: "ne-bar" }, [play, slider, position]), step, final]);
+  const el = h("div", { class: "ne-reduction" }, [empty, stepper]);
+
+  let timer = null;
+  let steps = [];
+  const stepChanged = tracker();
+  const explanationChanged = tracker();
+
+  const currentStep = () => Math.min(Math.max(Math.trunc(Number(ctx.get("reduction_step")) || 0), 0), steps.length - 1);
+
+  function stop() {
+    clearInterval(timer);
+    timer = null;
+    play.textContent = "▶ Play";
+  }
+
+  function start() {
+    if (currentStep() >= steps.length - 1) ctx.set({ reduction_step: 0 });
+    play.textContent = "❚❚ Pause";
+    timer = setInterval(() => {
+      const next = currentStep() + 1;
+      if (next < steps.length) ctx.set({ reduction_step: next });
+      if (next >= steps.length - 1) stop();
+    }, INTERVAL_MS);
+  }
+
+  function showStep(exp, index) {
+    const s = steps[index];
+    const target = exp.classNames[exp.target] ?? String(exp.target);
+    const probability = Number(s.probability);
+    slider.max = String(steps.length - 1);
+    slider.value = String(index);
+    position.textContent = ` step ${index} of ${steps.length - 1}`;
+    step.setAttribute("data-step", String(index));
+    step.setAttribute("data-probability", String(probability));
+    const removed =
+      s.removed === null || s.removed === undefined ? "the full input" : `removed “${exp.tokens[s.removed]}”`;
+    summary.textContent = `Step ${index}: ${removed} · p(${target}) = ${probability.toFixed(3)} · predicted ${className(exp, s.label)}`;
+    const remaining = new Set(s.remaining);
+    const unit = (token, i) =>
+      remaining.has(i)
+        ? h("span", { class: "ne-tok", "data-index": i, text: token })
+        : h("s", {
+            class: i === s.removed ? "ne-tok ne-removed ne-removed-now" : "ne-tok ne-removed",
+            "data-index": i,
+            text: token,
+          });
+    fill(
+      tokens,
+      exp.tokens.map(unit).filter((_, i) => !exp.specialMask[i]),
+    );
+  }
+
+  return {
+    el,
+    update(active) {
+      const exp = ctx.explanation();
+      if (explanationChanged(exp) || !active) stop();
+      if (!active || !exp) return;
+      const info = exp.byName.get(METHOD)?.info ?? {};
+      steps = Array.isArray(info.steps) ? info.steps : [];
+      empty.hidden = steps.length > 0;
+      stepper.hidden = steps.length === 0;
+      if (steps.length === 0) {
+        const supported = Boolean(ctx.metadata(METHOD));
+        compute.disabled = !ctx.canSend() || !supported;
+        emptyHint.textContent = !ctx.editable()
+          ? READ_ONLY_HINT
+          : supported
+            ? ""
+            : `This model does not support ${METHOD}.`;
+        return;
+      }
+      play.disabled = steps.length < 2;
+      const index = currentStep();
+      if (stepChanged(exp, index)) {
+        showStep(exp, index);
+        const finalTokens = Array.isArray(info.final) ? info.final.map((i) => exp.tokens[i]) : [];
+        final.textContent = finalTokens.length ? `Final reduced input: ${finalTokens.join(" ")}` : "";
+      }
+    },
+    destroy: stop,
+  };
+}

@@ -1,0 +1,100 @@
+// The anywidget entry point: render({model, el}) builds the views, keeps them in step with the
+// model's traits and returns the cleanup function.
+
+import { createCompare } from "./compare.js";
+import { TRAITS, createContext } from "./context.js";
+import { h } from "./dom.js";
+import { createEditor } from "./editor.js";
+import { createHeatmap } from "./heatmap.js";
+import { createInfluence } from "./influence.js";
+import { createMethodPanel } from "./methods.js";
+import { createHeader } from "./prediction.js";
+import { createReduction } from "./reduction.js";
+import { createStatus } from "./status.js";
+
+const VIEWS = [
+  { name: "heatmap", label: "Heatmap", parts: [createMethodPanel, createHeatmap] },
+  { name: "compare", label: "Compare methods", parts: [createCompare] },
+  { name: "reduction", label: "Input reduction", parts: [createReduction] },
+  { name: "influence", label: "Training influence", parts: [createInfluence] },
+];
+
+const ARROWS = { ArrowLeft: -1, ArrowUp: -1, ArrowRight: 1, ArrowDown: 1 };
+
+export function render({ model, el }) {
+  const ctx = createContext(model);
+  const always = [createEditor(ctx), createStatus(ctx), createHeader(ctx)];
+  const tabs = VIEWS.map((view) => {
+    const parts = view.parts.map((create) => create(ctx));
+    return {
+      name: view.name,
+      parts,
+      button: h("button", {
+        type: "button",
+        role: "tab",
+        class: "ne-tab",
+        text: view.label,
+        onclick: () => ctx.set({ view: view.name }),
+      }),
+      panel: h(
+        "div",
+        { role: "tabpanel", class: `ne-panel ne-panel-${view.name}` },
+        parts.map((p) => p.el),
+      ),
+    };
+  });
+  const placeholder = h("p", { class: "ne-placeholder" });
+  const body = h("div", { class: "ne-body" }, [
+    h(
+      "div",
+      { class: "ne-tabs", role: "tablist" },
+      tabs.map((t) => t.button),
+    ),
+    ...tabs.map((t) => t.panel),
+  ]);
+  const root = h("div", { class: "ne-root", tabindex: 0, onkeydown: cycleMethod }, [
+    ...always.map((p) => p.el),
+    placeholder,
+    body,
+  ]);
+
+  // Arrow keys on the widget (not inside a form control) step through the computed methods.
+  function cycleMethod(event) {
+    const step = ARROWS[event.key];
+    const result = ctx.result();
+    if (!step || !result || event.target.closest?.("input, select, textarea")) return;
+    const names = ctx.explanation().results.map((r) => r.name);
+    event.preventDefault();
+    event.stopPropagation(); // the notebook would move between cells
+    ctx.set({ method: names[(names.indexOf(result.name) + step + names.length) % names.length] });
+  }
+
+  function update() {
+    const exp = ctx.explanation();
+    placeholder.hidden = Boolean(exp);
+    placeholder.textContent =
+      ctx.decodeError() ||
+      (ctx.editable() ? "Nothing to show yet: type a text above and press Run." : "No explanation to show.");
+    body.hidden = !exp;
+    const view = VIEWS.some((v) => v.name === ctx.get("view")) ? ctx.get("view") : "heatmap";
+    for (const part of always) part.update();
+    for (const tab of tabs) {
+      const active = Boolean(exp) && tab.name === view;
+      tab.button.setAttribute("aria-selected", String(active));
+      tab.panel.hidden = !active;
+      for (const part of tab.parts) part.update(active);
+    }
+  }
+
+  for (const trait of TRAITS) model.on(`change:${trait}`, update);
+  el.append(root);
+  update();
+
+  return () => {
+    for (const trait of TRAITS) model.off(`change:${trait}`, update);
+    for (const tab of tabs) for (const part of tab.parts) part.destroy?.();
+    root.remove();
+  };
+}
+
+export default { render };

@@ -1,0 +1,50 @@
+import assert from "node:assert/strict";
+import test from "node:test";
+import { mount } from "../testing/helpers.js";
+
+const item = (index, label, score, text, tokens, tokenScores) => ({
+  index,
+  text,
+  label,
+  score,
+  tokens,
+  token_scores: tokenScores,
+});
+
+test("the empty state shows the kernel's message", () => {
+  const { $, $$ } = mount({ view: "influence", influence: { status: "empty", message: "Build an index first." } });
+  assert.equal($(".ne-influence").textContent, "Build an index first.");
+  assert.equal($$('[data-testid="ne-influence-item"]').length, 0);
+});
+
+test("ready: proponents and opponents, ranked, with labels, scores and highlighted texts", () => {
+  const influence = {
+    status: "ready",
+    method: "tracin",
+    sign_note: "Positive: pushes towards the prediction.",
+    test_token: null,
+    proponents: [
+      item(12, 1, 0.8, "a great film", ["a", "great", "film"], [0, 0.9, 0.1]),
+      item(40, "positive", 0.4, "fine", ["fine"], [0.2]),
+    ],
+    opponents: [item(7, 0, -0.6, "dull", ["dull"], [-0.5])],
+  };
+  const { $, $$, model } = mount({ view: "influence" });
+  model.set("influence", influence);
+  const items = $$('[data-testid="ne-influence-item"]');
+  assert.equal(items.length, 3);
+  assert.deepEqual(
+    items.map((i) => i.querySelector(".ne-rank").textContent),
+    ["#1", "#2", "#1"],
+  );
+  assert.deepEqual(
+    items.map((i) => i.querySelector(".ne-badge").textContent),
+    ["positive", "positive", "negative"],
+  );
+  assert.equal(items[0].querySelector(".ne-number").textContent, "0.8000");
+  assert.equal(items[0].querySelector(".ne-meter-fill").style.width, "100%");
+  assert.equal(items[0].querySelectorAll(".ne-tok").length, 3);
+  assert.equal(items[0].querySelectorAll(".ne-tok")[1].style.backgroundColor, "rgb(179, 88, 6)");
+  assert.equal(items[2].closest(".ne-opponents") !== null, true);
+  assert.equal($(".ne-influence").textContent.split("Positive: pushes").length, 2); // sign note once
+});

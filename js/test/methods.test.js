@@ -1,0 +1,97 @@
+import assert from "node:assert/strict";
+import test from "node:test";
+import { mount, setValue } from "../testing/helpers.js";
+
+const paramInput = ($, name) => $(`.ne-params [name="${name}"]`);
+
+test("the card shows family, description and runtime of the selected method", () => {
+  const { $ } = mount();
+  assert.match($(".ne-method-info").textContent, /gradient.*signed.*Path integral of gradients/);
+  assert.match($(".ne-methods").textContent, /computed in 0\.13 s/);
+});
+
+test("a caveat is shown for methods that are not faithful attributions", () => {
+  const { $, model } = mount();
+  assert.ok($(".ne-caveat").hidden);
+  model.set("method", "attention");
+  assert.ok(!$(".ne-caveat").hidden);
+  assert.match($(".ne-caveat").textContent, /not a faithful attribution/);
+});
+
+test("parameter controls come from the metadata, prefilled from the result's params", () => {
+  const { $ } = mount();
+  const steps = paramInput($, "n_steps");
+  assert.equal(steps.type, "number");
+  assert.equal(steps.value, "32");
+  assert.equal(steps.getAttribute("min"), "1");
+  assert.equal(steps.getAttribute("max"), "512");
+  const baseline = paramInput($, "baseline");
+  assert.equal(baseline.tagName, "SELECT");
+  assert.deepEqual(
+    [...baseline.options].map((o) => o.textContent),
+    ["pad", "zero", "mask"],
+  );
+  assert.equal(paramInput($, "multiply_by_inputs").type, "checkbox");
+  assert.equal(paramInput($, "multiply_by_inputs").checked, true);
+});
+
+test("Recompute sends every method with the edited parameters", () => {
+  const { $, $$, model } = mount();
+  setValue(paramInput($, "n_steps"), 64);
+  setValue(paramInput($, "baseline"), 2);
+  setValue(paramInput($, "multiply_by_inputs"), false);
+  $$("button")
+    .find((b) => b.textContent === "Recompute")
+    .click();
+  assert.deepEqual(model.sent, [
+    {
+      type: "explain",
+      text: "the movie was unbelievably good",
+      target: 1,
+      methods: {
+        integrated_gradients: { n_steps: 64, baseline: "mask", multiply_by_inputs: false },
+        grad_norm: {},
+        attention: {},
+      },
+    },
+  ]);
+});
+
+test("an out-of-range parameter is reported, not sent", () => {
+  const { $, $$, model } = mount();
+  setValue(paramInput($, "n_steps"), 2.5);
+  $$("button")
+    .find((b) => b.textContent === "Recompute")
+    .click();
+  assert.deepEqual(model.sent, []);
+  assert.match(model.state.error, /integrated_gradients: n_steps must be an integer in \[1, 512\]/);
+});
+
+test("'add method' lists the registered methods not computed yet and sends the explain request", () => {
+  const { $, model } = mount();
+  const add = $(".ne-add-method");
+  assert.deepEqual(
+    [...add.options].map((o) => o.value),
+    ["", "leave_one_out", "input_reduction"],
+  );
+  setValue(add, "input_reduction");
+  assert.equal(model.sent.length, 1);
+  assert.deepEqual(Object.keys(model.sent[0].methods), [
+    "integrated_gradients",
+    "grad_norm",
+    "attention",
+    "input_reduction",
+  ]);
+  assert.deepEqual(model.sent[0].methods.input_reduction, { max_steps: 10 });
+});
+
+test("without a kernel recomputing is disabled, with a hint", () => {
+  const { $, $$, model } = mount({ editable: false });
+  const recompute = $$("button").find((b) => b.textContent === "Recompute");
+  assert.ok(recompute.disabled);
+  assert.ok($(".ne-add-method").disabled);
+  assert.ok(!$(".ne-methods .ne-hint").hidden);
+  assert.match($(".ne-methods .ne-hint").textContent, /Explainer\.show/);
+  recompute.click();
+  assert.deepEqual(model.sent, []);
+});

@@ -1,0 +1,108 @@
+import assert from "node:assert/strict";
+import test from "node:test";
+import { mount, setValue } from "../testing/helpers.js";
+
+test("the error trait is shown and dismissed", () => {
+  const { $, model } = mount();
+  const error = $('[data-testid="ne-error"]');
+  assert.ok(error.hidden);
+  model.set("error", "integrated_gradients: n_steps=0 is outside [1, 512].");
+  assert.ok(!error.hidden);
+  assert.match(error.textContent, /n_steps=0 is outside/);
+  error.querySelector("button").click();
+  assert.equal(model.state.error, "");
+  assert.ok(error.hidden);
+});
+
+test("while busy: the progress text shows and the buttons are disabled", () => {
+  const { $, $$, model } = mount();
+  const busy = $('[data-testid="ne-busy"]');
+  assert.ok(busy.hidden);
+  model.set("status", "Running integrated_gradients (1/3)…");
+  model.set("busy", true);
+  assert.ok(!busy.hidden);
+  assert.match(busy.textContent, /Running integrated_gradients \(1\/3\)/);
+  const run = $$("button").find((b) => b.textContent === "Run");
+  assert.ok(run.disabled);
+  assert.ok($$("button").find((b) => b.textContent === "Recompute").disabled);
+  assert.ok($(".ne-target").disabled);
+  run.click();
+  assert.deepEqual(model.sent, []);
+  model.set("busy", false);
+  assert.ok(busy.hidden);
+  assert.ok(!run.disabled);
+});
+
+test("Run sends the edited text; a new text explains its own prediction", () => {
+  const { $, $$, model } = mount();
+  const textarea = $("textarea");
+  assert.equal(textarea.value, "the movie was unbelievably good");
+  $$("button")
+    .find((b) => b.textContent === "Run")
+    .click();
+  textarea.value = "a dull film";
+  $$("button")
+    .find((b) => b.textContent === "Run")
+    .click();
+  assert.deepEqual(
+    model.sent.map((m) => [m.type, m.text, m.target]),
+    [
+      ["explain", "the movie was unbelievably good", 1],
+      ["explain", "a dull film", null],
+    ],
+  );
+  assert.deepEqual(model.sent[1].methods, {
+    integrated_gradients: { n_steps: 32, baseline: "pad", multiply_by_inputs: true },
+    grad_norm: {},
+    attention: {},
+  });
+});
+
+test("the prediction bars show each class, the predicted one marked", () => {
+  const { $ } = mount();
+  const rows = [...$('[data-testid="ne-prediction"]').children];
+  assert.deepEqual(
+    rows.map((r) => r.querySelector(".ne-class-name").textContent),
+    ["negative", "positive"],
+  );
+  assert.deepEqual(
+    rows.map((r) => r.querySelector(".ne-number").textContent),
+    ["0.030", "0.970"],
+  );
+  assert.ok(rows[1].classList.contains("ne-predicted"));
+  assert.ok(!rows[0].classList.contains("ne-predicted"));
+  assert.equal(rows[1].querySelector(".ne-meter-fill").style.width, "97.0%");
+  assert.match($(".ne-header").textContent, /demo-minilm/);
+});
+
+test("choosing a target class asks the kernel to explain it", () => {
+  const { $, model } = mount();
+  const target = $(".ne-target");
+  assert.equal(target.value, "1");
+  setValue(target, 0);
+  assert.deepEqual(
+    model.sent.map((m) => [m.type, m.target, m.text]),
+    [["explain", 0, "the movie was unbelievably good"]],
+  );
+});
+
+test("display-only widgets cannot send and say why", () => {
+  const { $, model } = mount({ editable: false });
+  assert.ok($(".ne-target").disabled);
+  assert.ok($("textarea").readOnly);
+  assert.match($(".ne-editor .ne-hint").textContent, /running kernel/);
+  assert.deepEqual(model.sent, []);
+});
+
+test("an explanation that cannot be decoded is reported in place of the views", () => {
+  const { $ } = mount({
+    explanation: {
+      tokens: [],
+      words: [],
+      class_names: [],
+      results: [],
+      word_index: { dtype: "<f8", shape: [0], b64: "" },
+    },
+  });
+  assert.match($(".ne-placeholder").textContent, /Could not read the explanation: unsupported array dtype "<f8"/);
+});

@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import test from "node:test";
+import { WORDS, makeExplanation, mount, press } from "../testing/helpers.js";
+
+test("the root carries the ne-root class and the four tabs switch the `view` trait", () => {
+  const { $, $$, model } = mount();
+  assert.ok($(".ne-root"));
+  const tabs = $$(".ne-tab");
+  assert.deepEqual(
+    tabs.map((t) => t.textContent),
+    ["Heatmap", "Compare methods", "Input reduction", "Training influence"],
+  );
+  assert.equal(tabs[0].getAttribute("aria-selected"), "true");
+  tabs[1].click();
+  assert.equal(model.state.view, "compare");
+  assert.ok(!$('[data-testid="ne-compare"]').closest(".ne-panel").hidden);
+  assert.ok($(".ne-heatmap").closest(".ne-panel").hidden);
+  assert.equal(tabs[1].getAttribute("aria-selected"), "true");
+});
+
+test("handled arrow keys do not reach the notebook", () => {
+  const { $, el } = mount();
+  let reached = false;
+  el.addEventListener("keydown", () => (reached = true));
+  press($(".ne-root"), "ArrowRight");
+  assert.equal(reached, false);
+  press($(".ne-root"), "a");
+  assert.equal(reached, true);
+});
+
+test("no explanation: a placeholder and no views", () => {
+  const { $, $$ } = mount({ explanation: null });
+  assert.ok(!$(".ne-placeholder").hidden);
+  assert.match($(".ne-placeholder").textContent, /Nothing to show yet/);
+  assert.ok($(".ne-body").hidden);
+  assert.ok($(".ne-header").hidden);
+  assert.equal($$('[data-testid="ne-token"]').length, 0);
+});
+
+test("a new explanation from the kernel rebuilds the views", () => {
+  const { $, $$, model } = mount({ explanation: null });
+  model.set("explanation", makeExplanation());
+  assert.ok($(".ne-placeholder").hidden);
+  assert.equal($$('[data-testid="ne-token"]').length, WORDS.length);
+  assert.equal($("textarea").value, "the movie was unbelievably good");
+});
+
+test("cleanup removes the listeners and the DOM", () => {
+  const { el, model, cleanup } = mount();
+  assert.ok(model.listenerCount() > 0);
+  cleanup();
+  assert.equal(model.listenerCount(), 0);
+  assert.equal(el.children.length, 0);
+});

@@ -1,0 +1,59 @@
+"""Standalone HTML: the widget's bundle and state inlined into one page that needs no kernel and no network.
+
+The state goes in a ``<script type="application/json">`` element with ``<``, ``>`` and ``&``
+escaped as JSON unicode escapes, so no text from the data can close the element or become markup;
+the bundle (``static/standalone.js``) reads it with ``JSON.parse`` and renders it as text.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import ExplainError
+
+STATIC = Path(__file__).parent / "static"
+
+
+@lru_cache(maxsize=None)
+def _asset(name: str) -> str:
+    path = STATIC / name
+    if not path.exists():
+        raise FileNotFoundError(
+            f"The widget bundle {path} is missing. Build it with `npm install && npm run build` in js/ "
+            "(`make setup` does this)."
+        )
+    return path.read_text(encoding="utf-8")
+
+
+def _json_for_script(state: dict) -> str:
+    try:
+        text = json.dumps(state, ensure_ascii=False, allow_nan=False)
+    except ValueError as exc:
+        raise ExplainError(
+            f"Cannot export: the explanation holds a NaN or infinite number outside its score arrays ({exc})."
+        ) from exc
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def _script_safe(code: str) -> str:
+    # a literal "</script" inside the bundle would end the element early
+    return code.replace("</script", "<\\/script")
+
+
+def standalone_html(state: dict, title: str) -> str:
+    """One HTML page rendering ``state`` (the widget's traits, arrays as base64) with the inlined bundle."""
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n"
+        f"<style>\n{_asset('widget.css')}\n</style>\n"
+        "</head>\n<body>\n"
+        "<div data-ne-standalone></div>\n"
+        f'<script type="application/json">{_json_for_script(state)}</script>\n'
+        f"<script>\n{_script_safe(_asset('standalone.js'))}\n</script>\n"
+        "</body>\n</html>\n"
+    )

@@ -1,0 +1,97 @@
+// Open examples/quickstart.ipynb in JupyterLab (UI=lab) or Notebook 7 (UI=notebook), run all its
+// cells, then run extra cells that print the kernel's numbers and display an XSS payload.
+import { launch, report, tokens, screenshots } from "./browser.mjs";
+
+const ui = process.env.UI || "lab";
+const url = `${process.env.JUPYTER_URL}/${ui === "lab" ? "lab/tree" : "notebooks"}/quickstart.ipynb`;
+const { browser, page, pageErrors } = await launch();
+const result = { pageErrors };
+const minutes = (n) => n * 60000;
+
+async function menu(top, item) {
+  await page.locator(".lm-MenuBar-itemLabel", { hasText: new RegExp(`^${top}$`) }).click();
+  await page.locator(".lm-Menu-itemLabel", { hasText: new RegExp(`^${item}$`) }).click();
+}
+
+// every code cell shows an execution count once the kernel has run it
+async function waitUntilAllRan(timeout) {
+  await page.waitForFunction(
+    () => {
+      const prompts = [...document.querySelectorAll(".jp-CodeCell .jp-InputArea-prompt")];
+      return prompts.length > 0 && prompts.every((p) => /\[\d+\]/.test(p.textContent));
+    },
+    null,
+    { timeout, polling: 500 },
+  );
+}
+
+async function runNewCell(code) {
+  const cells = page.locator(".jp-Notebook .jp-Cell");
+  await cells.last().click();
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("b");
+  await page.keyboard.press("Enter");
+  await page.keyboard.insertText(code);
+  await page.keyboard.press("Shift+Enter");
+  await waitUntilAllRan(minutes(2));
+  return cells.nth((await cells.count()) - 2);
+}
+
+await page.goto(url);
+await page.locator(".jp-Notebook").waitFor({ timeout: minutes(2) });
+await page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').waitFor({ timeout: minutes(2) });
+await menu("Run", "Run All Cells");
+await waitUntilAllRan(minutes(10));
+result.errors = await page.locator(".jp-OutputArea-output").evaluateAll((els) =>
+  els.map((el) => el.textContent).filter((t) => /Traceback|Error:/.test(t)),
+);
+
+const roots = page.locator(".ne-root");
+await roots.nth(2).locator('[data-testid="ne-reduction-slider"]').waitFor({ timeout: minutes(1) });
+result.widgets = await roots.count();
+const main = roots.first();
+result.tokens = await tokens(main);
+result.methods = await main.locator('[data-testid="ne-method-select"] option').evaluateAll((os) => os.map((o) => o.value));
+if (ui === "lab") {
+  await main.screenshot({ path: `${screenshots}/widget.png` });
+
+  // the kernel's own numbers for the first widget
+  const kernelCell = await runNewCell(
+    'import json\nprint("NE-KERNEL", json.dumps({"method": widget.method, "words": list(widget.value.words), ' +
+      '"scores": {m: widget.value.scores(m).tolist() for m in widget.value.methods}}))',
+  );
+  const printed = await kernelCell.locator(".jp-OutputArea-output").first().textContent();
+  result.kernel = JSON.parse(printed.slice(printed.indexOf("NE-KERNEL") + 10));
+
+  // switching the method recolours the heatmap
+  await main.locator('[data-testid="ne-method-select"]').selectOption(result.methods[1]);
+  result.afterToggle = await tokens(main);
+
+  // the reduction stepper steps
+  const reduction = roots.nth(2);
+  const slider = reduction.locator('[data-testid="ne-reduction-slider"]');
+  result.reductionMax = Number(await slider.getAttribute("max"));
+  result.reductionSteps = [];
+  for (const step of [0, 1, result.reductionMax]) {
+    await slider.fill(String(step));
+    const shown = reduction.locator('[data-testid="ne-reduction-step"]');
+    result.reductionSteps.push({
+      step: Number(await shown.getAttribute("data-step")),
+      probability: Number(await shown.getAttribute("data-probability")),
+      struck: await reduction.locator("s, .ne-removed").count(),
+    });
+  }
+  await reduction.screenshot({ path: `${screenshots}/reduction.png` });
+
+  // an XSS payload typed by a user stays text
+  await runNewCell(`ex.show('<img src=x onerror="window.__xss=1"> <script>window.__xss=2</script> ok', methods=["saliency_l2"])`);
+  const xssRoot = roots.nth(3);
+  await xssRoot.locator('[data-testid="ne-token"]').first().waitFor({ timeout: minutes(1) });
+  result.xssTokens = await tokens(xssRoot);
+  result.xss = await page.evaluate(() => ({
+    flag: window.__xss ?? null,
+    injected: document.querySelectorAll(".ne-root img, .ne-root script").length,
+  }));
+}
+await browser.close();
+report(result);

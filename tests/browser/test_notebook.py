@@ -1,0 +1,108 @@
+"""The quickstart notebook, run top to bottom in JupyterLab and Notebook 7 in Debian's chromium.
+
+A JupyterLab server (which also serves Notebook 7) runs on loopback without a token, serving a
+scratch copy of examples/, so the runs never touch the repository's notebooks.
+"""
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+from harness import ROOT, require_browser_tools, run_script
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def notebook_dir(tmp_path_factory) -> Path:
+    """A scratch folder holding a copy of the examples, so runs never touch the repository's notebooks."""
+    folder = tmp_path_factory.mktemp("notebooks")
+    for notebook in (ROOT / "examples").glob("*.ipynb"):
+        shutil.copy(notebook, folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def jupyter_url(notebook_dir):
+    """A JupyterLab (+ Notebook 7) server without a token on 127.0.0.1, serving ``notebook_dir``."""
+    require_browser_tools()
+    port = _free_port()
+    args = [
+        "--allow-root", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+        "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={notebook_dir}",
+        "--LabApp.news_url=", f"--LabApp.workspaces_dir={notebook_dir / 'workspaces'}",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]  # fmt: skip
+    log_path = notebook_dir / "jupyter.log"
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "jupyter", "lab", *args], stdout=log, stderr=subprocess.STDOUT
+        )
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/api/status", timeout=2)
+                break
+            except OSError:
+                if server.poll() is not None or time.time() > deadline:
+                    server.kill()
+                    pytest.fail(f"JupyterLab did not start:\n{log_path.read_text()[-3000:]}")
+                time.sleep(0.5)
+        yield url
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def test_quickstart_in_jupyterlab(jupyter_url):
+    r = run_script("notebook", JUPYTER_URL=jupyter_url, UI="lab")
+    assert r["errors"] == [] and r["pageErrors"] == []
+    assert r["widgets"] >= 3
+    kernel = r["kernel"]
+    # one unit per word, with the kernel's scores for the selected method
+    assert [t["text"] for t in r["tokens"]] == kernel["words"]
+    assert [t["index"] for t in r["tokens"]] == list(range(len(kernel["words"])))
+    np.testing.assert_allclose(
+        [t["score"] for t in r["tokens"]], kernel["scores"][kernel["method"]], rtol=1e-6, atol=1e-7
+    )
+    assert r["methods"] == list(kernel["scores"])
+    # switching to another method recolours the words and shows that method's numbers
+    assert [t["background"] for t in r["afterToggle"]] != [t["background"] for t in r["tokens"]]
+    np.testing.assert_allclose(
+        [t["score"] for t in r["afterToggle"]],
+        kernel["scores"][r["methods"][1]],
+        rtol=1e-6,
+        atol=1e-7,
+    )
+    # the reduction slider steps: one more word struck through per step, step 0 has none
+    steps = r["reductionSteps"]
+    assert r["reductionMax"] >= 1 and [s["step"] for s in steps] == [0, 1, r["reductionMax"]]
+    assert (
+        steps[0]["struck"] == 0
+        and steps[1]["struck"] >= 1
+        and steps[2]["struck"] >= steps[1]["struck"]
+    )
+    # a payload typed by the user is shown as text and never runs
+    assert r["xss"] == {"flag": None, "injected": 0}
+    assert "<" in [t["text"] for t in r["xssTokens"]] and "img" in [
+        t["text"] for t in r["xssTokens"]
+    ]
+
+
+def test_quickstart_in_notebook7(jupyter_url):
+    r = run_script("notebook", JUPYTER_URL=jupyter_url, UI="notebook")
+    assert r["errors"] == [] and r["pageErrors"] == []
+    assert r["widgets"] >= 3 and len(r["tokens"]) > 5 and len(r["methods"]) >= 10

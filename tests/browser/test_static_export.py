@@ -1,0 +1,32 @@
+"""Explanation.to_html opened from disk in chromium with the network cut off."""
+
+import numpy as np
+import pytest
+from harness import run_script
+
+from notebook_explain import Explainer
+
+XSS = '<img src=x onerror="window.__xss=1"> <script>window.__xss=2</script> a fine film'
+
+
+@pytest.fixture(scope="module")
+def explainer():
+    return Explainer.demo("gru-sst2", progress=False)
+
+
+def test_static_export_renders_offline_and_text_stays_text(explainer, tmp_path):
+    e = explainer.explain(XSS, methods=["signed_grad_input", "saliency_l2", "leave_one_out"])
+    page = tmp_path / "export.html"
+    e.to_html(page)
+    r = run_script("static", PAGE=page)
+    assert r["requests"] == [] and r["pageErrors"] == []
+    assert [t["text"] for t in r["tokens"]] == list(e.words)
+    np.testing.assert_allclose(
+        [t["score"] for t in r["tokens"]], e.scores("signed_grad_input"), rtol=1e-6, atol=1e-7
+    )
+    assert r["methods"] == list(e.methods)
+    np.testing.assert_allclose(
+        [t["score"] for t in r["afterToggle"]], e.scores("saliency_l2"), rtol=1e-6, atol=1e-7
+    )
+    assert [t["background"] for t in r["afterToggle"]] != [t["background"] for t in r["tokens"]]
+    assert r["xss"] == {"flag": None, "images": 0, "scripts": 1}

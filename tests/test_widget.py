@@ -1,0 +1,117 @@
+"""ExplainWidget on the kernel side: binary payload, requests from the browser, errors, static export."""
+
+import base64
+import html
+import json
+import re
+
+import numpy as np
+import pytest
+from IPython.core.formatters import DisplayFormatter
+from ipywidgets.widgets.widget import _remove_buffers
+
+from conftest import SENTENCES
+from notebook_explain import ExplainError
+from notebook_explain.widget import ExplainWidget
+
+XSS = '<img src=x onerror="alert(1)"> <script>alert(2)</script> & fine'
+
+
+@pytest.fixture(scope="module")
+def explained(hf_explainer):
+    return hf_explainer.explain(SENTENCES[1], methods=["signed_grad_input", "leave_one_out"])
+
+
+def _decode(ref, raw):
+    return np.frombuffer(raw, dtype=ref["dtype"]).reshape(ref["shape"])
+
+
+def test_arrays_travel_as_binary_buffers(explained):
+    w = explained.widget()
+    state, paths, buffers = _remove_buffers(w.get_state())
+    # every score vector, the word index, the special mask and the probabilities are buffers
+    assert ["explanation", "results", 0, "scores", "data"] in paths
+    assert ["explanation", "probabilities", "data"] in paths
+    assert len(buffers) == 3 + len(explained.methods)
+    assert "data" not in state["explanation"]["results"][1]["scores"]
+    for path, raw in zip(paths, buffers):
+        if path[:2] == ["explanation", "results"]:
+            ref = state["explanation"]["results"][path[2]]["scores"]
+            name = state["explanation"]["results"][path[2]]["name"]
+            np.testing.assert_array_equal(_decode(ref, raw), explained.result(name).scores)
+    json.dumps(state)  # what is left is plain JSON
+
+
+def test_widget_defaults_and_view_arguments(explained):
+    w = explained.widget()
+    assert (w.method, w.compare, w.level, w.view) == ("signed_grad_input", list(explained.methods), "word", "heatmap")
+    assert not w.editable and w.influence["status"] == "empty" and "index" in w.influence["message"]
+    assert [m["name"] for m in w.methods] == list(explained.methods)
+    w = explained.widget(view="compare", compare=["leave_one_out"])
+    assert w.view == "compare" and w.compare == ["leave_one_out"]
+    with pytest.raises(ExplainError, match="no scores for 'integrated_gradients'"):
+        explained.widget(method="integrated_gradients")
+
+
+def test_show_recomputes_on_request(hf_explainer):
+    w = hf_explainer.show(SENTENCES[0], methods=["saliency_l2"])
+    assert w.editable and "input_reduction" in {m["name"] for m in w.methods}
+    statuses = []
+    w.observe(lambda change: statuses.append(change["new"]), "status")
+    request = {"type": "explain", "text": SENTENCES[2], "target": 2, "methods": {"integrated_gradients": {"steps": 8}}}
+    w._handle_custom_msg(request, [])
+    assert w.value.text == SENTENCES[2] and w.value.target == 2 and w.value.methods == ("integrated_gradients",)
+    assert w.value.result("integrated_gradients").params["steps"] == 8
+    assert w.method == "integrated_gradients" and w.compare == ["integrated_gradients"]
+    assert w.explanation["text"] == SENTENCES[2] and w.error == "" and not w.busy
+    assert "Running integrated_gradients (1/1)…" in statuses and statuses[-1] == ""
+    expected = hf_explainer.explain(SENTENCES[2], methods={"integrated_gradients": {"steps": 8}}, target=2)
+    np.testing.assert_allclose(w.value.scores("integrated_gradients"), expected.scores("integrated_gradients"), atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "request_, message",
+    [
+        ({"type": "explain", "text": "fine", "methods": {"nope": {}}}, "Unknown method 'nope'"),
+        ({"type": "explain", "text": "   ", "methods": ["saliency_l2"]}, "empty or only whitespace"),
+        ({"type": "explain", "text": "fine", "methods": {"integrated_gradients": {"steps": 0}}}, "steps=0"),
+        ({"type": "explain", "text": "fine", "target": 7}, "Unknown target class 7"),
+        ({"type": "rm -rf"}, "Unknown request"),
+    ],
+)
+def test_kernel_errors_are_shown_in_the_widget_and_keep_the_old_result(hf_explainer, request_, message):
+    w = hf_explainer.show(SENTENCES[0], methods=["saliency_l2"])
+    before = w.explanation
+    w._handle_custom_msg(request_, [])
+    assert message in w.error and not w.busy
+    assert w.explanation is before and w.value.text == SENTENCES[0]
+
+
+def test_display_only_widget_explains_how_to_recompute(explained):
+    w = explained.widget()
+    w._handle_custom_msg({"type": "explain", "text": "other"}, [])
+    assert "Explainer.show" in w.error and w.value is explained
+
+
+def test_inline_display_offers_widget_and_escaped_fallback(hf_explainer):
+    e = hf_explainer.explain(XSS, methods=["saliency_l2"])
+    bundle, _ = DisplayFormatter().format(e)
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert "<img" not in bundle["text/html"] and "&lt;" in bundle["text/html"]
+
+
+def test_static_export_is_self_contained_and_inert(hf_explainer, tmp_path):
+    e = hf_explainer.explain(XSS, methods=["saliency_l2", "leave_one_out"])
+    path = tmp_path / "e.html"
+    page = e.to_html(path)
+    assert path.read_text(encoding="utf-8") == page
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page), "the page must not load anything"
+    assert "<img" not in page.split("<script>")[0]  # markup before the bundle: no injected element
+    blob = re.search(r'<script type="application/json">(.*?)</script>', page, re.S).group(1)
+    assert "<" not in blob and ">" not in blob
+    state = json.loads(blob)
+    assert state["explanation"]["text"] == XSS and state["editable"] is False
+    ref = state["explanation"]["results"][1]["scores"]
+    scores = np.frombuffer(base64.b64decode(ref["b64"]), dtype=ref["dtype"])
+    np.testing.assert_array_equal(scores, e.result("leave_one_out").scores)
+    assert f"<title>{html.escape(XSS)}</title>" in page
