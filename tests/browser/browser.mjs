@@ -21,7 +21,7 @@ export async function launch() {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
   const page = await context.newPage();
   const pageErrors = [];
-  page.on("pageerror", (error) => pageErrors.push(String(error)));
+  page.on("pageerror", (error) => pageErrors.push(error.stack || String(error)));
   return { browser, context, page, pageErrors };
 }
 

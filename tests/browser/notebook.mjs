@@ -1,9 +1,9 @@
-// Open examples/quickstart.ipynb in JupyterLab (UI=lab) or Notebook 7 (UI=notebook), run all its
+// Open a fresh copy of examples/quickstart.ipynb (NOTEBOOK, never run before) in JupyterLab (UI=lab) or Notebook 7 (UI=notebook), run all its
 // cells, then run extra cells that print the kernel's numbers and display an XSS payload.
 import { launch, report, tokens, screenshots } from "./browser.mjs";
 
 const ui = process.env.UI || "lab";
-const url = `${process.env.JUPYTER_URL}/${ui === "lab" ? "lab/tree" : "notebooks"}/quickstart.ipynb`;
+const url = `${process.env.JUPYTER_URL}/${ui === "lab" ? "lab/tree" : "notebooks"}/${process.env.NOTEBOOK}`;
 const { browser, page, pageErrors } = await launch();
 const result = { pageErrors };
 const minutes = (n) => n * 60000;
@@ -25,23 +25,50 @@ async function waitUntilAllRan(timeout) {
   );
 }
 
+// a new cell at the end, run in place (Ctrl+Enter adds no further cell)
 async function runNewCell(code) {
   const cells = page.locator(".jp-Notebook .jp-Cell");
-  await cells.last().click();
-  await page.keyboard.press("Escape");
+  await cells.last().locator(".jp-InputArea-prompt").click();
   await page.keyboard.press("b");
   await page.keyboard.press("Enter");
   await page.keyboard.insertText(code);
-  await page.keyboard.press("Shift+Enter");
+  await page.keyboard.press("Control+Enter");
   await waitUntilAllRan(minutes(2));
-  return cells.nth((await cells.count()) - 2);
+  return cells.last();
 }
+
+// on failure, leave a screenshot of the page behind
+process.on("uncaughtException", async (error) => {
+  await page.screenshot({ path: `${screenshots}/failure-${ui}.png` }).catch(() => {});
+  console.error(error);
+  process.exit(1);
+});
 
 await page.goto(url);
 await page.locator(".jp-Notebook").waitFor({ timeout: minutes(2) });
-await page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').waitFor({ timeout: minutes(2) });
-await menu("Run", "Run All Cells");
-await waitUntilAllRan(minutes(10));
+// the page's kernel has started and is idle (the REST API tells, in JupyterLab and Notebook 7 alike)
+await page.waitForFunction(
+  async () => {
+    const kernels = await (await fetch("/api/kernels")).json();
+    return kernels.some((k) => k.execution_state === "idle" && k.connections > 0);
+  },
+  null,
+  { timeout: minutes(2), polling: 500 },
+);
+// the page may not have connected to the kernel yet, and then "Run All" runs nothing: try again
+for (let attempt = 1; ; attempt++) {
+  await menu("Run", "Run All Cells");
+  const started = await page
+    .waitForFunction(
+      () => [...document.querySelectorAll(".jp-CodeCell .jp-InputArea-prompt")].some((p) => /\[(\*|\d+)\]/.test(p.textContent)),
+      null,
+      { timeout: 5000, polling: 250 },
+    )
+    .then(() => true, () => false);
+  if (started) break;
+  if (attempt === 24) throw new Error("Run All Cells never started the cells: the kernel did not connect in 2 minutes");
+}
+await waitUntilAllRan(minutes(8));
 result.errors = await page.locator(".jp-OutputArea-output").evaluateAll((els) =>
   els.map((el) => el.textContent).filter((t) => /Traceback|Error:/.test(t)),
 );

@@ -25,11 +25,24 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def notebook_dir(tmp_path_factory) -> Path:
-    """A scratch folder holding a copy of the examples, so runs never touch the repository's notebooks."""
-    folder = tmp_path_factory.mktemp("notebooks")
-    for notebook in (ROOT / "examples").glob("*.ipynb"):
-        shutil.copy(notebook, folder)
-    return folder
+    """A scratch folder for the notebooks, so runs never touch the repository's copies."""
+    return tmp_path_factory.mktemp("notebooks")
+
+
+def own_errors(page_errors: list[str]) -> list[str]:
+    """Page errors not raised entirely inside Jupyter's own bundles (Notebook 7 logs one of its own)."""
+
+    def jupyters(error: str) -> bool:
+        frames = [line for line in error.splitlines()[1:] if "://" in line]
+        return bool(frames) and all("/static/" in line for line in frames)
+
+    return [e for e in page_errors if not jupyters(e)]
+
+
+def fresh_quickstart(folder: Path, name: str) -> str:
+    """A copy of the quickstart that no test has run (JupyterLab autosaves outputs into its file)."""
+    shutil.copy(ROOT / "examples" / "quickstart.ipynb", folder / name)
+    return name
 
 
 @pytest.fixture(scope="session")
@@ -67,8 +80,9 @@ def jupyter_url(notebook_dir):
             server.kill()
 
 
-def test_quickstart_in_jupyterlab(jupyter_url):
-    r = run_script("notebook", JUPYTER_URL=jupyter_url, UI="lab")
+def test_quickstart_in_jupyterlab(jupyter_url, notebook_dir):
+    notebook = fresh_quickstart(notebook_dir, "quickstart-lab.ipynb")
+    r = run_script("notebook", JUPYTER_URL=jupyter_url, UI="lab", NOTEBOOK=notebook)
     assert r["errors"] == [] and r["pageErrors"] == []
     assert r["widgets"] >= 3
     kernel = r["kernel"]
@@ -102,7 +116,8 @@ def test_quickstart_in_jupyterlab(jupyter_url):
     ]
 
 
-def test_quickstart_in_notebook7(jupyter_url):
-    r = run_script("notebook", JUPYTER_URL=jupyter_url, UI="notebook")
-    assert r["errors"] == [] and r["pageErrors"] == []
+def test_quickstart_in_notebook7(jupyter_url, notebook_dir):
+    notebook = fresh_quickstart(notebook_dir, "quickstart-nb7.ipynb")
+    r = run_script("notebook", JUPYTER_URL=jupyter_url, UI="notebook", NOTEBOOK=notebook)
+    assert r["errors"] == [] and own_errors(r["pageErrors"]) == []
     assert r["widgets"] >= 3 and len(r["tokens"]) > 5 and len(r["methods"]) >= 10
