@@ -22,7 +22,9 @@ def main() -> int:
     rows = []
     for name in args.names:
         info = load_demo(name).info
-        rows.append((name, info["accuracy"]["dev"], info["accuracy"]["test"], info["train_seconds"]))
+        rows.append(
+            (name, info["accuracy"]["dev"], info["accuracy"]["test"], info["train_seconds"])
+        )
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads\n")
     print("| demo model | dev accuracy | test accuracy | training seconds |\n|---|---|---|---|")
     for name, dev, test, seconds in rows:

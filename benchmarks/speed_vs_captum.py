@@ -52,13 +52,21 @@ def captum_panel(model, tokenizer, text, target, per_eval):
 
     g = Saliency(from_embeddings).attribute(emb, target=target, abs=False)[0]
     gi = InputXGradient(from_embeddings).attribute(emb, target=target)[0].sum(-1)
-    special = torch.tensor(tokenizer.get_special_tokens_mask(ids[0].tolist(), already_has_special_tokens=True)).bool()
+    special = torch.tensor(
+        tokenizer.get_special_tokens_mask(ids[0].tolist(), already_has_special_tokens=True)
+    ).bool()
     baseline = torch.where(special, ids[0], tokenizer.pad_token_id)[None]
-    ig = LayerIntegratedGradients(from_ids, embedding).attribute(
-        ids, baselines=baseline, target=target, n_steps=50, method="gausslegendre"
-    )[0].sum(-1)
+    ig = (
+        LayerIntegratedGradients(from_ids, embedding)
+        .attribute(ids, baselines=baseline, target=target, n_steps=50, method="gausslegendre")[0]
+        .sum(-1)
+    )
     occ = Occlusion(from_embeddings).attribute(
-        emb, sliding_window_shapes=(1, emb.shape[-1]), baselines=0.0, target=target, perturbations_per_eval=per_eval
+        emb,
+        sliding_window_shapes=(1, emb.shape[-1]),
+        baselines=0.0,
+        target=target,
+        perturbations_per_eval=per_eval,
     )[0, :, 0]
     out = {
         "saliency_l1": g.abs().sum(-1),
@@ -68,7 +76,9 @@ def captum_panel(model, tokenizer, text, target, per_eval):
         "grad_input": gi.abs(),
         "signed_grad_input": gi,
         "integrated_gradients": ig,
-        "occlusion_zero": torch.where(special, torch.zeros_like(occ), occ),  # we never perturb [CLS]/[SEP]
+        "occlusion_zero": torch.where(
+            special, torch.zeros_like(occ), occ
+        ),  # we never perturb [CLS]/[SEP]
     }
     return {k: v.detach().double().numpy() for k, v in out.items()}
 
@@ -83,7 +93,12 @@ def timed(fn, items):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100, help="SST-2 dev sentences (default 100)")
-    parser.add_argument("--batch-size", type=int, default=64, help="rows per batched pass, ours and Captum Occlusion's (default 64)")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=64,
+        help="rows per batched pass, ours and Captum Occlusion's (default 64)",
+    )
     args = parser.parse_args()
 
     explainer = Explainer.demo("minilm-sst2", batch_size=args.batch_size)
@@ -99,12 +114,18 @@ def main() -> int:
     ours, t_ours = timed(lambda ty: explainer.explain(ty[0], methods=MATCHED, target=ty[1]), items)
     _, t_whole = timed(lambda ty: explainer.explain(ty[0], methods=WHOLE, target=ty[1]), items)
     theirs, t_captum = timed(lambda ty: captum_panel(model, tokenizer, ty[0], ty[1], 1), items)
-    _, t_captum_batched = timed(lambda ty: captum_panel(model, tokenizer, ty[0], ty[1], args.batch_size), items)
+    _, t_captum_batched = timed(
+        lambda ty: captum_panel(model, tokenizer, ty[0], ty[1], args.batch_size), items
+    )
 
-    print(f"# Speed: notebook_explain vs Captum on minilm-sst2 ({args.n} SST-2 dev sentences, "
-          f"{np.mean(lengths):.1f} tokens on average)")
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {platform.processor() or platform.machine()}, "
-          f"device {explainer.adapter.device}")
+    print(
+        f"# Speed: notebook_explain vs Captum on minilm-sst2 ({args.n} SST-2 dev sentences, "
+        f"{np.mean(lengths):.1f} tokens on average)"
+    )
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads, {platform.processor() or platform.machine()}, "
+        f"device {explainer.adapter.device}"
+    )
     print("\n| method | max abs difference | relative to max abs score |\n|---|---|---|")
     for m in MATCHED:
         diff = max(np.abs(o.scores(m, level="token") - c[m]).max() for o, c in zip(ours, theirs))
@@ -113,7 +134,9 @@ def main() -> int:
     print("\n| panel | seconds per sentence |\n|---|---|")
     print(f"| notebook_explain, matched panel (8 methods) | {t_ours:.3f} |")
     print(f"| Captum equivalents, Occlusion perturbations_per_eval=1 (default) | {t_captum:.3f} |")
-    print(f"| Captum equivalents, Occlusion perturbations_per_eval={args.batch_size} | {t_captum_batched:.3f} |")
+    print(
+        f"| Captum equivalents, Occlusion perturbations_per_eval={args.batch_size} | {t_captum_batched:.3f} |"
+    )
     print(f"| notebook_explain, whole panel (10 methods) | {t_whole:.3f} |")
     print(f"\nspeed-up vs Captum (default settings): {t_captum / t_ours:.2f}x")
     print(f"speed-up vs Captum (batched Occlusion): {t_captum_batched / t_ours:.2f}x")

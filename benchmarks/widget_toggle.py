@@ -38,19 +38,29 @@ def main(argv=None) -> int:
     methods = {m: {} for m in ex.supported_methods() if m != "input_reduction"}
     base = ex.explain(text, methods=methods)
     results = dict(base.results)
-    for rule in ("gausslegendre", "riemann_left", "riemann_right", "riemann_middle", "riemann_trapezoid"):
+    for rule in (
+        "gausslegendre",
+        "riemann_left",
+        "riemann_right",
+        "riemann_middle",
+        "riemann_trapezoid",
+    ):
         for steps in (8, 16):
             e = ex.explain(text, methods={"integrated_gradients": {"steps": steps, "rule": rule}})
             results[f"integrated_gradients[{rule},{steps}]"] = e.result("integrated_gradients")
     explanation = replace(base, results=results)
-    print(f"input: {len(explanation.tokens)} tokens, {len(explanation.words)} words, {len(results)} methods")
+    print(
+        f"input: {len(explanation.tokens)} tokens, {len(explanation.words)} words, {len(results)} methods"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         page = Path(tmp) / "toggle.html"
         explanation.to_html(page)
         print(f"page: {page.stat().st_size / 1024:.0f} KiB")
         r = run_script("static", PAGE=page)
     toggles = r["toggleMs"]
-    print(f"toggle + recolour ({len(toggles)} toggles): median {statistics.median(toggles):.1f} ms, max {max(toggles):.1f} ms")
+    print(
+        f"toggle + recolour ({len(toggles)} toggles): median {statistics.median(toggles):.1f} ms, max {max(toggles):.1f} ms"
+    )
     return 0
 
 

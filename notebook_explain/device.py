@@ -14,5 +14,7 @@ def resolve_device(device=None) -> torch.device:
     except (RuntimeError, TypeError) as err:
         raise ExplainError(f"Invalid device {device!r}: use 'cpu', 'cuda' or 'cuda:N'.") from err
     if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ExplainError(f"Device {device!r} was requested but CUDA is not available; use device='cpu'.")
+        raise ExplainError(
+            f"Device {device!r} was requested but CUDA is not available; use device='cpu'."
+        )
     return resolved

@@ -48,7 +48,14 @@ class Explainer:
     """
 
     def __init__(
-        self, model, tokenizer=None, *, device=None, batch_size: int = 64, max_batch_tokens: int = 4096, class_names=None
+        self,
+        model,
+        tokenizer=None,
+        *,
+        device=None,
+        batch_size: int = 64,
+        max_batch_tokens: int = 4096,
+        class_names=None,
     ):
         for name, value in (("batch_size", batch_size), ("max_batch_tokens", max_batch_tokens)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -68,7 +75,9 @@ class Explainer:
         """
         from .demo import load_demo
 
-        explainer_kwargs = {k: kwargs.pop(k) for k in ("batch_size", "max_batch_tokens") if k in kwargs}
+        explainer_kwargs = {
+            k: kwargs.pop(k) for k in ("batch_size", "max_batch_tokens") if k in kwargs
+        }
         demo = load_demo(name, **kwargs)
         explainer = cls(demo.adapter, **explainer_kwargs)
         explainer.info = demo.info
@@ -80,7 +89,9 @@ class Explainer:
 
     def supported_methods(self) -> list[str]:
         """The registered methods this model can run (its adapter has what they require)."""
-        return [n for n in available_methods() if get_method(n).requires <= self.adapter.capabilities]
+        return [
+            n for n in available_methods() if get_method(n).requires <= self.adapter.capabilities
+        ]
 
     # ------------------------------------------------------------------ inputs
     def _check_text(self, text, what="text") -> str:
@@ -117,9 +128,13 @@ class Explainer:
         elif isinstance(methods, Iterable):
             specs = {name: {} for name in methods}
         else:
-            raise ExplainError("methods must be a method name, a list of names, or a dict of name → parameters.")
+            raise ExplainError(
+                "methods must be a method name, a list of names, or a dict of name → parameters."
+            )
         if not specs:
-            raise ExplainError("methods is empty; name at least one method (see notebook_explain.available_methods()).")
+            raise ExplainError(
+                "methods is empty; name at least one method (see notebook_explain.available_methods())."
+            )
         return specs
 
     # -------------------------------------------------------------- explaining
@@ -131,7 +146,9 @@ class Explainer:
     def _probabilities(self, encoded) -> np.ndarray:
         with torch.no_grad():
             logits = self.adapter.logits(
-                self.adapter.embed(encoded.input_ids), encoded.attention_mask, encoded.token_type_ids
+                self.adapter.embed(encoded.input_ids),
+                encoded.attention_mask,
+                encoded.token_type_ids,
             )
         return torch.softmax(logits[0].double(), -1).cpu().numpy()
 
@@ -161,7 +178,9 @@ class Explainer:
             method = get_method(name)
             missing = method.requires - self.adapter.capabilities
             if missing:
-                raise ExplainError(f"{name} needs {', '.join(sorted(missing))}, which this model does not provide.")
+                raise ExplainError(
+                    f"{name} needs {', '.join(sorted(missing))}, which this model does not provide."
+                )
             resolved[name] = (method, method.resolve_params(params))
 
         encoded = self.adapter.encode(text, text_pair)
@@ -169,7 +188,9 @@ class Explainer:
             raise ExplainError(f"{text!r} produced no tokens to explain besides special tokens.")
         results = {}
         with self.adapter.parameters_frozen():
-            ctx = AttributionContext(self.adapter, encoded, output, self.batch_size, self.max_batch_tokens)
+            ctx = AttributionContext(
+                self.adapter, encoded, output, self.batch_size, self.max_batch_tokens
+            )
             probabilities = ctx.probabilities
             ctx.target = target_index = self._target_index(target, probabilities)
             for i, (name, (method, params)) in enumerate(resolved.items()):
@@ -204,13 +225,20 @@ class Explainer:
             truncated_tokens=encoded.truncated_tokens,
         )
 
-    def explain_many(self, texts: Sequence[str], progress: bool = True, **kwargs) -> list[Explanation]:
+    def explain_many(
+        self, texts: Sequence[str], progress: bool = True, **kwargs
+    ) -> list[Explanation]:
         """``explain`` for each text, with a progress bar; keyword arguments as for ``explain``."""
         from tqdm.auto import tqdm
 
         if isinstance(texts, str):
-            raise ExplainError("explain_many takes a list of texts; use explain() for a single text.")
-        return [self.explain(t, **kwargs) for t in tqdm(list(texts), desc="explaining", disable=not progress)]
+            raise ExplainError(
+                "explain_many takes a list of texts; use explain() for a single text."
+            )
+        return [
+            self.explain(t, **kwargs)
+            for t in tqdm(list(texts), desc="explaining", disable=not progress)
+        ]
 
     def show(self, text: str, methods=None, target=None, **kwargs):
         """Explain ``text`` and return the live widget (display it, or make it a cell's last line).
@@ -223,4 +251,6 @@ class Explainer:
 
         if methods is None:
             methods = [*DEFAULT_METHODS, "input_reduction"]
-        return ExplainWidget(self.explain(text, methods=methods, target=target, **kwargs), explainer=self)
+        return ExplainWidget(
+            self.explain(text, methods=methods, target=target, **kwargs), explainer=self
+        )

@@ -140,7 +140,11 @@ class Explanation:
         def pack(array: np.ndarray) -> dict:
             array = np.ascontiguousarray(array)
             buffers.append(array.tobytes())
-            return {"buffer": len(buffers) - 1, "dtype": array.dtype.str, "shape": list(array.shape)}
+            return {
+                "buffer": len(buffers) - 1,
+                "dtype": array.dtype.str,
+                "shape": list(array.shape),
+            }
 
         state = {
             "text": self.text,
@@ -168,7 +172,9 @@ class Explanation:
                 for r in self.results.values()
             ],
         }
-        json.dumps(state)  # fail here, not in the browser, if a param or info value is not JSON-safe
+        json.dumps(
+            state
+        )  # fail here, not in the browser, if a param or info value is not JSON-safe
         return state, buffers
 
     @classmethod
@@ -178,7 +184,13 @@ class Explanation:
 
         results = {
             r["name"]: MethodResult(
-                r["name"], r["family"], r["signed"], unpack(r["scores"]), r["params"], r["seconds"], r["info"]
+                r["name"],
+                r["family"],
+                r["signed"],
+                unpack(r["scores"]),
+                r["params"],
+                r["seconds"],
+                r["info"],
             )
             for r in state["results"]
         }

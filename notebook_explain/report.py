@@ -46,7 +46,9 @@ def render_explanation(explanation: "Explanation", level: str = "word") -> str:
             f'title="{html.escape(f"{u}: {s:+.4f}")}">{html.escape(u)}</span>'
             for u, s in zip(units, scores)
         )
-        rows.append(f'<div class="ne-row"><span class="ne-method">{html.escape(name)}</span>{spans}</div>')
+        rows.append(
+            f'<div class="ne-row"><span class="ne-method">{html.escape(name)}</span>{spans}</div>'
+        )
     probs = ", ".join(f"{html.escape(c)} {p:.3f}" for c, p in e.prediction.as_dict().items())
     meta = (
         f'<div class="ne-meta">prediction: <b>{html.escape(e.prediction.label)}</b> ({probs}); '
@@ -57,7 +59,9 @@ def render_explanation(explanation: "Explanation", level: str = "word") -> str:
     return f'<div class="ne-report"><style>{STYLE}</style>{meta}{"".join(rows)}</div>'
 
 
-def render_report(explanations: Sequence["Explanation"], title: str = "notebook_explain report") -> str:
+def render_report(
+    explanations: Sequence["Explanation"], title: str = "notebook_explain report"
+) -> str:
     """A standalone HTML page with every explanation, for sharing outside a notebook."""
     body = "\n<hr>\n".join(
         f"<h3>{html.escape(e.text)}</h3>{render_explanation(e)}" for e in explanations

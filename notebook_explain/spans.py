@@ -11,14 +11,18 @@ from .errors import ExplainError
 AGGREGATIONS = ("sum", "mean", "max_abs")
 
 
-def aggregate(scores: np.ndarray, word_index: np.ndarray, n_words: int, how: str = "sum") -> np.ndarray:
+def aggregate(
+    scores: np.ndarray, word_index: np.ndarray, n_words: int, how: str = "sum"
+) -> np.ndarray:
     """Aggregate token scores into one score per word; special tokens (index -1) are dropped.
 
     ``sum`` keeps additive attributions additive (IG completeness, grad×input); ``mean`` and
     ``max_abs`` suit the unsigned norms.
     """
     if how not in AGGREGATIONS:
-        raise ExplainError(f"Unknown aggregation {how!r}. Choose one of: {', '.join(AGGREGATIONS)}.")
+        raise ExplainError(
+            f"Unknown aggregation {how!r}. Choose one of: {', '.join(AGGREGATIONS)}."
+        )
     keep = word_index >= 0
     idx, vals = word_index[keep], np.asarray(scores, dtype=np.float64)[keep]
     if how == "max_abs":

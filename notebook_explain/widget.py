@@ -99,12 +99,20 @@ class ExplainWidget(anywidget.AnyWidget):
     status = traitlets.Unicode("").tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
 
-    def __init__(self, explanation: Explanation | None = None, explainer: "Explainer | None" = None, **kwargs):
+    def __init__(
+        self, explanation: Explanation | None = None, explainer: "Explainer | None" = None, **kwargs
+    ):
         if explanation is not None and not isinstance(explanation, Explanation):
-            raise ExplainError(f"ExplainWidget shows an Explanation, got {type(explanation).__name__}.")
+            raise ExplainError(
+                f"ExplainWidget shows an Explanation, got {type(explanation).__name__}."
+            )
         self._explainer = explainer
         self._value = explanation
-        names = explainer.supported_methods() if explainer is not None else (explanation.methods if explanation else ())
+        names = (
+            explainer.supported_methods()
+            if explainer is not None
+            else (explanation.methods if explanation else ())
+        )
         kwargs.setdefault("influence", {"status": "empty", "message": NO_INDEX_MESSAGE})
         if explanation is not None:
             kwargs.setdefault("method", explanation.methods[0])
@@ -132,7 +140,9 @@ class ExplainWidget(anywidget.AnyWidget):
         with self.hold_sync():
             if self.method not in explanation.methods:
                 self.method = explanation.methods[0]
-            self.compare = [m for m in self.compare if m in explanation.methods] or list(explanation.methods)
+            self.compare = [m for m in self.compare if m in explanation.methods] or list(
+                explanation.methods
+            )
             self.selected_token = -1
             self.reduction_step = 0
             self.explanation = explanation_payload(explanation)
@@ -144,7 +154,10 @@ class ExplainWidget(anywidget.AnyWidget):
                 raise ExplainError(
                     "This widget only displays an Explanation; to recompute, open it with Explainer.show(text)."
                 )
-            if not isinstance(content, dict) or content.get("type") not in ("explain", "token_influence"):
+            if not isinstance(content, dict) or content.get("type") not in (
+                "explain",
+                "token_influence",
+            ):
                 raise ExplainError(f"Unknown request from the widget: {content!r}.")
             self.error = ""
             self.busy = True
@@ -184,8 +197,14 @@ class ExplainWidget(anywidget.AnyWidget):
         from .export import standalone_html
 
         state = {name: getattr(self, name) for name in STATE_TRAITS}
-        state.update(explanation=explanation_payload(self._value, binary="base64"), editable=False, busy=False)
-        page = standalone_html(state, title or (self._value.text if self._value else "notebook_explain"))
+        state.update(
+            explanation=explanation_payload(self._value, binary="base64"),
+            editable=False,
+            busy=False,
+        )
+        page = standalone_html(
+            state, title or (self._value.text if self._value else "notebook_explain")
+        )
         if path is not None:
             Path(path).write_text(page, encoding="utf-8")
         return page

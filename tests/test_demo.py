@@ -23,7 +23,9 @@ def test_word_demo_trains_caches_and_reloads(cache, data_dir, minilm_path):
     assert info["config"]["arch"] == "gru" and info["max_train"] == 400
     assert set(info["accuracy"]) == {"dev", "test"} and len(info["dev_accuracy_by_epoch"]) == 2
     assert info["accuracy"]["dev"] == max(info["dev_accuracy_by_epoch"])  # best epoch kept
-    assert json.loads((first.path / "checkpoints" / "index.json").read_text())[-1]["step"] == 26  # 2 × ⌈400/32⌉
+    assert (
+        json.loads((first.path / "checkpoints" / "index.json").read_text())[-1]["step"] == 26
+    )  # 2 × ⌈400/32⌉
     stamp = (first.path / "info.json").stat().st_mtime
 
     start = time.perf_counter()
@@ -32,7 +34,9 @@ def test_word_demo_trains_caches_and_reloads(cache, data_dir, minilm_path):
     assert (first.path / "info.json").stat().st_mtime == stamp  # loaded, not retrained
     assert again.info == info and again.class_names == ["negative", "positive"]
     text = "a gorgeous , witty , seductive movie ."
-    np.testing.assert_allclose(again.predict(text), Explainer(first.adapter).predict(text), atol=1e-6)
+    np.testing.assert_allclose(
+        again.predict(text), Explainer(first.adapter).predict(text), atol=1e-6
+    )
 
 
 def test_minilm_word_embeddings_start_from_word_pieces(cache, data_dir, minilm_path):
@@ -55,8 +59,24 @@ def test_minilm_word_embeddings_start_from_word_pieces(cache, data_dir, minilm_p
 
 
 def test_cache_key_depends_on_configuration(cache, data_dir):
-    a = load_demo("bag-sst2", cache_dir=cache, data_dir=data_dir, progress=False, embeddings="random", max_train=200, epochs=1)
-    b = load_demo("bag-sst2", cache_dir=cache, data_dir=data_dir, progress=False, embeddings="random", max_train=200, epochs=2)
+    a = load_demo(
+        "bag-sst2",
+        cache_dir=cache,
+        data_dir=data_dir,
+        progress=False,
+        embeddings="random",
+        max_train=200,
+        epochs=1,
+    )
+    b = load_demo(
+        "bag-sst2",
+        cache_dir=cache,
+        data_dir=data_dir,
+        progress=False,
+        embeddings="random",
+        max_train=200,
+        epochs=2,
+    )
     assert a.path != b.path and len(b.info["dev_accuracy_by_epoch"]) == 2
 
 

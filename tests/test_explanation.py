@@ -14,7 +14,9 @@ def test_words_group_word_pieces_and_word_scores_are_sums(hf_explainer, tokenize
     e = hf_explainer.explain(text, methods=["signed_grad_input", "integrated_gradients"])
     assert e.words == tuple(text.split())
     tokens = tokenizer.tokenize(text)
-    assert list(e.tokens[1:-1]) == tokens and e.special_mask.tolist() == [True] + [False] * len(tokens) + [True]
+    assert list(e.tokens[1:-1]) == tokens and e.special_mask.tolist() == [True] + [False] * len(
+        tokens
+    ) + [True]
     # independent grouping: a WordPiece continuation starts with "##"
     groups, current = [], []
     for i, tok in enumerate(tokens, start=1):
@@ -27,7 +29,9 @@ def test_words_group_word_pieces_and_word_scores_are_sums(hf_explainer, tokenize
     for m in e.methods:
         token_scores = e.scores(m, level="token")
         np.testing.assert_allclose(e.scores(m), [token_scores[g].sum() for g in groups], atol=1e-6)
-        np.testing.assert_allclose(e.scores(m, aggregation="mean"), [token_scores[g].mean() for g in groups], atol=1e-6)
+        np.testing.assert_allclose(
+            e.scores(m, aggregation="mean"), [token_scores[g].mean() for g in groups], atol=1e-6
+        )
 
 
 def test_words_keep_original_casing_and_punctuation(hf_explainer):
@@ -46,22 +50,34 @@ def test_explanation_is_immutable(hf_explainer):
 
 
 def test_json_and_buffers_round_trip(hf_explainer):
-    e = hf_explainer.explain(SENTENCES[2], methods={"integrated_gradients": {"steps": 20}, "leave_one_out": {}}, target="neutral")
+    e = hf_explainer.explain(
+        SENTENCES[2],
+        methods={"integrated_gradients": {"steps": 20}, "leave_one_out": {}},
+        target="neutral",
+    )
     state, buffers = e.to_json()
     assert all(isinstance(b, bytes) for b in buffers)
     back = Explanation.from_json(json.loads(json.dumps(state)), buffers)
     assert back.words == e.words and back.tokens == e.tokens and back.target == e.target == 1
     assert back.class_names == tuple(CLASS_NAMES)
-    assert back.result("integrated_gradients").params == {"steps": 20, "rule": "gausslegendre", "baseline": "zero"}
+    assert back.result("integrated_gradients").params == {
+        "steps": 20,
+        "rule": "gausslegendre",
+        "baseline": "zero",
+    }
     for m in e.methods:
         np.testing.assert_array_equal(back.scores(m, level="token"), e.scores(m, level="token"))
     assert back.result("integrated_gradients").seconds > 0
 
 
 def test_html_fallback_escapes_user_text(hf_explainer):
-    e = hf_explainer.explain('<img src=x onerror="alert(1)"> <script>bad()</script> fine', methods=["saliency_l2"])
+    e = hf_explainer.explain(
+        '<img src=x onerror="alert(1)"> <script>bad()</script> fine', methods=["saliency_l2"]
+    )
     html = e._repr_html_()
-    assert "<script" not in html and "<img" not in html  # the tokenizer splits "<script>" into "<", "script", ">"
+    assert (
+        "<script" not in html and "<img" not in html
+    )  # the tokenizer splits "<script>" into "<", "script", ">"
     assert html.count(">&lt;</span>") == e.words.count("<") == 3
     assert html.count('class="ne-tok"') == len(e.words)
 

@@ -15,7 +15,9 @@ def logit(model, target, **inputs):
         return model(**inputs).logits[0, target].item()
 
 
-def test_occlusion_and_leave_one_out_equal_hand_forward_differences(hf_explainer, hf_model, tokenizer):
+def test_occlusion_and_leave_one_out_equal_hand_forward_differences(
+    hf_explainer, hf_model, tokenizer
+):
     text, target = SENTENCES[2], 2
     e = hf_explainer.explain(text, methods=PERTURBATION, target=target)
     enc = tokenizer(text, return_tensors="pt")
@@ -40,13 +42,17 @@ def test_occlusion_and_leave_one_out_equal_hand_forward_differences(hf_explainer
 
 def test_leave_one_out_on_sentence_pairs_keeps_segments(hf_explainer, hf_model, tokenizer):
     premise, hypothesis, target = "a man plays a guitar .", "someone makes music", 0
-    e = hf_explainer.explain(premise, text_pair=hypothesis, methods=["leave_one_out"], target=target)
+    e = hf_explainer.explain(
+        premise, text_pair=hypothesis, methods=["leave_one_out"], target=target
+    )
     enc = tokenizer(premise, hypothesis, return_tensors="pt")
     full = logit(hf_model, target, **enc)
     i = e.tokens.index("music")
     keep = [j for j in range(len(e.tokens)) if j != i]
     dropped = {k: v[:, keep] for k, v in enc.items()}
-    assert e.scores("leave_one_out", level="token")[i] == pytest.approx(full - logit(hf_model, target, **dropped), abs=1e-4)
+    assert e.scores("leave_one_out", level="token")[i] == pytest.approx(
+        full - logit(hf_model, target, **dropped), abs=1e-4
+    )
     assert e.words == ("a", "man", "plays", "a", "guitar", ".", "someone", "makes", "music")
 
 
@@ -63,15 +69,21 @@ def test_word_model_leave_one_out_equals_deletion(vocab, arch):
             return model(t, torch.ones_like(t, dtype=torch.bool))[0, 0].item()
 
     for i in range(len(ids)):
-        assert e.scores("leave_one_out")[i] == pytest.approx(out(ids) - out(ids[:i] + ids[i + 1 :]), abs=1e-5)
-        assert e.scores("occlusion_unk")[i] == pytest.approx(out(ids) - out(ids[:i] + [vocab.unk_id] + ids[i + 1 :]), abs=1e-5)
+        assert e.scores("leave_one_out")[i] == pytest.approx(
+            out(ids) - out(ids[:i] + ids[i + 1 :]), abs=1e-5
+        )
+        assert e.scores("occlusion_unk")[i] == pytest.approx(
+            out(ids) - out(ids[:i] + [vocab.unk_id] + ids[i + 1 :]), abs=1e-5
+        )
 
 
 def test_leave_one_out_on_a_one_word_text_scores_the_empty_input_as_padding(vocab):
     model = make_word_model("gru", vocab)
     e = Explainer(model, vocab).explain("gorgeous", methods=["leave_one_out"], target=1)
     with torch.no_grad():
-        full = model(torch.tensor([vocab.encode("gorgeous")]), torch.ones(1, 1, dtype=torch.bool))[0, 1]
+        full = model(torch.tensor([vocab.encode("gorgeous")]), torch.ones(1, 1, dtype=torch.bool))[
+            0, 1
+        ]
         empty = model(torch.tensor([[vocab.pad_id]]), torch.ones(1, 1, dtype=torch.bool))[0, 1]
     assert e.scores("leave_one_out")[0] == pytest.approx((full - empty).item(), abs=1e-6)
 
@@ -83,4 +95,6 @@ def test_batched_results_equal_one_at_a_time(hf_model, tokenizer):
     big = Explainer(hf_model, tokenizer, batch_size=64).explain(SENTENCES[1], methods=ALL)
     one = Explainer(hf_model, tokenizer, batch_size=1).explain(SENTENCES[1], methods=ALL)
     for m in ALL:
-        np.testing.assert_allclose(big.scores(m, level="token"), one.scores(m, level="token"), atol=2e-5, err_msg=m)
+        np.testing.assert_allclose(
+            big.scores(m, level="token"), one.scores(m, level="token"), atol=2e-5, err_msg=m
+        )

@@ -44,7 +44,12 @@ def test_arrays_travel_as_binary_buffers(explained):
 
 def test_widget_defaults_and_view_arguments(explained):
     w = explained.widget()
-    assert (w.method, w.compare, w.level, w.view) == ("signed_grad_input", list(explained.methods), "word", "heatmap")
+    assert (w.method, w.compare, w.level, w.view) == (
+        "signed_grad_input",
+        list(explained.methods),
+        "word",
+        "heatmap",
+    )
     assert not w.editable and w.influence["status"] == "empty" and "index" in w.influence["message"]
     assert [m["name"] for m in w.methods] == list(explained.methods)
     w = explained.widget(view="compare", compare=["leave_one_out"])
@@ -58,28 +63,49 @@ def test_show_recomputes_on_request(hf_explainer):
     assert w.editable and "input_reduction" in {m["name"] for m in w.methods}
     statuses = []
     w.observe(lambda change: statuses.append(change["new"]), "status")
-    request = {"type": "explain", "text": SENTENCES[2], "target": 2, "methods": {"integrated_gradients": {"steps": 8}}}
+    request = {
+        "type": "explain",
+        "text": SENTENCES[2],
+        "target": 2,
+        "methods": {"integrated_gradients": {"steps": 8}},
+    }
     w._handle_custom_msg(request, [])
-    assert w.value.text == SENTENCES[2] and w.value.target == 2 and w.value.methods == ("integrated_gradients",)
+    assert (
+        w.value.text == SENTENCES[2]
+        and w.value.target == 2
+        and w.value.methods == ("integrated_gradients",)
+    )
     assert w.value.result("integrated_gradients").params["steps"] == 8
     assert w.method == "integrated_gradients" and w.compare == ["integrated_gradients"]
     assert w.explanation["text"] == SENTENCES[2] and w.error == "" and not w.busy
     assert "Running integrated_gradients (1/1)…" in statuses and statuses[-1] == ""
-    expected = hf_explainer.explain(SENTENCES[2], methods={"integrated_gradients": {"steps": 8}}, target=2)
-    np.testing.assert_allclose(w.value.scores("integrated_gradients"), expected.scores("integrated_gradients"), atol=1e-6)
+    expected = hf_explainer.explain(
+        SENTENCES[2], methods={"integrated_gradients": {"steps": 8}}, target=2
+    )
+    np.testing.assert_allclose(
+        w.value.scores("integrated_gradients"), expected.scores("integrated_gradients"), atol=1e-6
+    )
 
 
 @pytest.mark.parametrize(
     "request_, message",
     [
         ({"type": "explain", "text": "fine", "methods": {"nope": {}}}, "Unknown method 'nope'"),
-        ({"type": "explain", "text": "   ", "methods": ["saliency_l2"]}, "empty or only whitespace"),
-        ({"type": "explain", "text": "fine", "methods": {"integrated_gradients": {"steps": 0}}}, "steps=0"),
+        (
+            {"type": "explain", "text": "   ", "methods": ["saliency_l2"]},
+            "empty or only whitespace",
+        ),
+        (
+            {"type": "explain", "text": "fine", "methods": {"integrated_gradients": {"steps": 0}}},
+            "steps=0",
+        ),
         ({"type": "explain", "text": "fine", "target": 7}, "Unknown target class 7"),
         ({"type": "rm -rf"}, "Unknown request"),
     ],
 )
-def test_kernel_errors_are_shown_in_the_widget_and_keep_the_old_result(hf_explainer, request_, message):
+def test_kernel_errors_are_shown_in_the_widget_and_keep_the_old_result(
+    hf_explainer, request_, message
+):
     w = hf_explainer.show(SENTENCES[0], methods=["saliency_l2"])
     before = w.explanation
     w._handle_custom_msg(request_, [])
@@ -105,7 +131,9 @@ def test_static_export_is_self_contained_and_inert(hf_explainer, tmp_path):
     path = tmp_path / "e.html"
     page = e.to_html(path)
     assert path.read_text(encoding="utf-8") == page
-    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page), "the page must not load anything"
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page), (
+        "the page must not load anything"
+    )
     assert "<img" not in page.split("<script>")[0]  # markup before the bundle: no injected element
     blob = re.search(r'<script type="application/json">(.*?)</script>', page, re.S).group(1)
     assert "<" not in blob and ">" not in blob

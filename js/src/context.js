@@ -22,7 +22,7 @@ export const TRAITS = [
 ];
 
 export const READ_ONLY_HINT =
-  "Display only: recomputing needs a running kernel (open the explanation with Explainer.show(text)).";
+  "Display only: to edit the text or recompute, open it with Explainer.show(text).";
 
 /** A change detector: tracker()(a, b) is true when any argument differs from the previous call's. */
 export function tracker() {

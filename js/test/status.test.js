@@ -90,7 +90,7 @@ test("display-only widgets cannot send and say why", () => {
   const { $, model } = mount({ editable: false });
   assert.ok($(".ne-target").disabled);
   assert.ok($("textarea").readOnly);
-  assert.match($(".ne-editor .ne-hint").textContent, /running kernel/);
+  assert.match($(".ne-editor .ne-hint").textContent, /Explainer.show/);
   assert.deepEqual(model.sent, []);
 });
 

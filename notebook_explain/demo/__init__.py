@@ -43,10 +43,26 @@ DEMO_MODELS: dict[str, dict] = {
         "checkpoints": 4,
         "seed": 0,
     },
-    "gru-sst2": {**_WORD_DEFAULTS, "arch": "gru", "arch_options": {"hidden_dim": 128, "dropout": 0.3}},
-    "lstm-sst2": {**_WORD_DEFAULTS, "arch": "lstm", "arch_options": {"hidden_dim": 128, "dropout": 0.3}},
-    "bigru-sst2": {**_WORD_DEFAULTS, "arch": "bigru", "arch_options": {"hidden_dim": 128, "dropout": 0.3}},
-    "cnn-sst2": {**_WORD_DEFAULTS, "arch": "cnn", "arch_options": {"num_filters": 100, "dropout": 0.5}},
+    "gru-sst2": {
+        **_WORD_DEFAULTS,
+        "arch": "gru",
+        "arch_options": {"hidden_dim": 128, "dropout": 0.3},
+    },
+    "lstm-sst2": {
+        **_WORD_DEFAULTS,
+        "arch": "lstm",
+        "arch_options": {"hidden_dim": 128, "dropout": 0.3},
+    },
+    "bigru-sst2": {
+        **_WORD_DEFAULTS,
+        "arch": "bigru",
+        "arch_options": {"hidden_dim": 128, "dropout": 0.3},
+    },
+    "cnn-sst2": {
+        **_WORD_DEFAULTS,
+        "arch": "cnn",
+        "arch_options": {"num_filters": 100, "dropout": 0.5},
+    },
     "bilstm-attention-sst2": {
         **_WORD_DEFAULTS,
         "arch": "bilstm_attention",
@@ -72,7 +88,9 @@ def demo_config(name: str, **overrides) -> dict:
     cfg = {**DEMO_MODELS[name], **overrides, "name": name, "encoder": minilm_source()}
     unknown = sorted(set(overrides) - set(DEMO_MODELS[name]))
     if unknown:
-        raise ExplainError(f"{name} has no setting {', '.join(unknown)}; its settings: {', '.join(DEMO_MODELS[name])}.")
+        raise ExplainError(
+            f"{name} has no setting {', '.join(unknown)}; its settings: {', '.join(DEMO_MODELS[name])}."
+        )
     return cfg
 
 
@@ -96,11 +114,19 @@ def load_demo(
     splits = {split: load_sst2(split, data_dir=data_dir) for split in ("train", "dev", "test")}
     if max_train is not None:
         train = splits["train"]
-        splits["train"] = replace(train, texts=train.texts[:max_train], labels=train.labels[:max_train])
+        splits["train"] = replace(
+            train, texts=train.texts[:max_train], labels=train.labels[:max_train]
+        )
     # the encoder's location is not part of the key: the same weights may live in several places
     key_cfg = {k: v for k, v in cfg.items() if k != "encoder"}
-    data_key = hashlib.sha256(json.dumps([splits["train"].texts, splits["train"].labels.tolist()]).encode()).hexdigest()
-    path = cache_root(cache_dir) / "demo" / f"{name}-{fingerprint(key_cfg, data_key, TRAINING_VERSION)}"
+    data_key = hashlib.sha256(
+        json.dumps([splits["train"].texts, splits["train"].labels.tolist()]).encode()
+    ).hexdigest()
+    path = (
+        cache_root(cache_dir)
+        / "demo"
+        / f"{name}-{fingerprint(key_cfg, data_key, TRAINING_VERSION)}"
+    )
     if not (path / "info.json").exists():
         _train(cfg, path, splits, device, progress, max_train)
     info = json.loads((path / "info.json").read_text())
@@ -125,7 +151,9 @@ def _load_adapter(cfg, path, info, device):
         from ..models.hf import HFAdapter
 
         model = AutoModelForSequenceClassification.from_pretrained(path)
-        adapter = HFAdapter(model, AutoTokenizer.from_pretrained(path), device=device, class_names=names)
+        adapter = HFAdapter(
+            model, AutoTokenizer.from_pretrained(path), device=device, class_names=names
+        )
     else:
         from safetensors.torch import load_file
 

@@ -18,7 +18,11 @@ from pathlib import Path
 
 
 def cache_root(cache_dir=None) -> Path:
-    root = cache_dir or os.environ.get("NOTEBOOK_EXPLAIN_CACHE") or Path.home() / ".cache" / "notebook_explain"
+    root = (
+        cache_dir
+        or os.environ.get("NOTEBOOK_EXPLAIN_CACHE")
+        or Path.home() / ".cache" / "notebook_explain"
+    )
     return Path(root).expanduser()
 
 

@@ -59,7 +59,9 @@ class _CheckpointSchedule:
             return
         self.folder.mkdir(exist_ok=True)
         name = f"step_{step:06d}.safetensors"
-        tensors = {k: v.detach().cpu().contiguous() for k, v in model.named_parameters() if self.select(k)}
+        tensors = {
+            k: v.detach().cpu().contiguous() for k, v in model.named_parameters() if self.select(k)
+        }
         save_file(tensors, str(self.folder / name))
         self.saved.append({"file": name, "step": step, "learning_rate": lr})
 
@@ -77,7 +79,11 @@ def _accuracy(logits_fn, n: int, labels: np.ndarray, batch_size: int) -> float:
 
 def train_transformer(cfg: dict, splits: dict, device, out_dir, progress: bool) -> dict:
     """Fine-tune a pretrained encoder with a fresh classification head; save with save_pretrained."""
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
+    from transformers import (
+        AutoModelForSequenceClassification,
+        AutoTokenizer,
+        get_linear_schedule_with_warmup,
+    )
     from transformers.utils import logging as hf_logging
 
     set_seed(cfg["seed"])
@@ -97,14 +103,18 @@ def train_transformer(cfg: dict, splits: dict, device, out_dir, progress: bool) 
         hf_logging.set_verbosity(verbosity)
 
     def encode(texts):
-        batch = tokenizer(texts, padding=True, truncation=True, max_length=cfg["max_length"], return_tensors="pt")
+        batch = tokenizer(
+            texts, padding=True, truncation=True, max_length=cfg["max_length"], return_tensors="pt"
+        )
         return {k: v.to(device) for k, v in batch.items()}
 
     steps_per_epoch = -(-len(train.texts) // cfg["batch_size"])
     total = steps_per_epoch * cfg["epochs"]
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg["learning_rate"], weight_decay=0.01)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(0.1 * total), total)
-    checkpoints = _CheckpointSchedule(out_dir, total, cfg["checkpoints"], lambda k: k.startswith("classifier."))
+    checkpoints = _CheckpointSchedule(
+        out_dir, total, cfg["checkpoints"], lambda k: k.startswith("classifier.")
+    )
     labels = torch.as_tensor(train.labels, device=device)
     generator = torch.Generator().manual_seed(cfg["seed"])
     start, step = time.perf_counter(), 0
@@ -162,7 +172,9 @@ def train_word_model(cfg: dict, splits: dict, device, out_dir, progress: bool) -
     vocab = WordVocab.build(train.texts, min_freq=cfg["min_freq"])
     names = list(train.class_names)
     embed_dim = 384 if cfg["embeddings"] == "minilm" else cfg["embed_dim"]
-    model = WordClassifier(cfg["arch"], len(vocab), len(names), embed_dim=embed_dim, **cfg["arch_options"])
+    model = WordClassifier(
+        cfg["arch"], len(vocab), len(names), embed_dim=embed_dim, **cfg["arch_options"]
+    )
     if cfg["embeddings"] == "minilm":
         with torch.no_grad():
             model.embedding.weight.copy_(minilm_word_embeddings(vocab, cfg["encoder"]))
@@ -175,7 +187,9 @@ def train_word_model(cfg: dict, splits: dict, device, out_dir, progress: bool) -
     steps_per_epoch = -(-len(train.texts) // cfg["batch_size"])
     total = steps_per_epoch * cfg["epochs"]
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg["learning_rate"])
-    checkpoints = _CheckpointSchedule(out_dir, total, cfg["checkpoints"], lambda k: not k.startswith("embedding."))
+    checkpoints = _CheckpointSchedule(
+        out_dir, total, cfg["checkpoints"], lambda k: not k.startswith("embedding.")
+    )
     labels = torch.as_tensor(train.labels, device=device)
     generator = torch.Generator().manual_seed(cfg["seed"])
     best, best_state, history, step = -1.0, None, [], 0
@@ -206,7 +220,10 @@ def train_word_model(cfg: dict, splits: dict, device, out_dir, progress: bool) -
         for split, data in splits.items()
         if split != "train"
     }
-    save_file({k: v.cpu().contiguous() for k, v in model.state_dict().items()}, str(out_dir / "model.safetensors"))
+    save_file(
+        {k: v.cpu().contiguous() for k, v in model.state_dict().items()},
+        str(out_dir / "model.safetensors"),
+    )
     (out_dir / "vocab.json").write_text(json.dumps(vocab.to_json()))
     (out_dir / "model_config.json").write_text(json.dumps(model.config))
     checkpoints.write_index()

@@ -43,7 +43,9 @@ class Param:
             value = float(value)  # JSON (and the widget) cannot tell 1 from 1.0
         if not isinstance(value, kind) or isinstance(value, bool) != isinstance(self.default, bool):
             raise ExplainError(f"{method}: {name} must be {kind.__name__}, got {value!r}.")
-        if (self.low is not None and value < self.low) or (self.high is not None and value > self.high):
+        if (self.low is not None and value < self.low) or (
+            self.high is not None and value > self.high
+        ):
             raise ExplainError(f"{method}: {name}={value!r} is outside [{self.low}, {self.high}].")
         return value
 
@@ -86,7 +88,9 @@ class Method:
         unknown = sorted(set(given) - set(self.params))
         if unknown:
             valid = ", ".join(self.params) or "none"
-            raise ExplainError(f"{self.name} has no parameter {', '.join(unknown)}; its parameters: {valid}.")
+            raise ExplainError(
+                f"{self.name} has no parameter {', '.join(unknown)}; its parameters: {valid}."
+            )
         return {k: p.check(self.name, k, given.get(k, p.default)) for k, p in self.params.items()}
 
     def metadata(self) -> dict:

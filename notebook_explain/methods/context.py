@@ -20,7 +20,14 @@ from ..outputs import explained_output
 class AttributionContext:
     """Set ``target`` (from ``probabilities`` if need be) before running any method."""
 
-    def __init__(self, adapter: ModelAdapter, encoded: Encoded, output: str, batch_size: int, max_batch_tokens: int):
+    def __init__(
+        self,
+        adapter: ModelAdapter,
+        encoded: Encoded,
+        output: str,
+        batch_size: int,
+        max_batch_tokens: int,
+    ):
         self.adapter = adapter
         self.encoded = encoded
         self.output = output
@@ -30,7 +37,9 @@ class AttributionContext:
             self.embeddings = adapter.embed(encoded.input_ids).detach()  # (1, L, D)
         self._leaf = self.embeddings.clone().requires_grad_(True)
         with torch.enable_grad():
-            self._logits = adapter.logits(self._leaf, encoded.attention_mask, encoded.token_type_ids)
+            self._logits = adapter.logits(
+                self._leaf, encoded.attention_mask, encoded.token_type_ids
+            )
 
     @property
     def probabilities(self):
@@ -39,7 +48,9 @@ class AttributionContext:
     def token_embedding(self, token_id: int) -> torch.Tensor:
         """The (D,) input embedding of one token id (UNK, PAD, MASK replacements)."""
         with torch.no_grad():
-            return self.adapter.embed(torch.tensor([[token_id]], device=self.embeddings.device))[0, 0]
+            return self.adapter.embed(torch.tensor([[token_id]], device=self.embeddings.device))[
+                0, 0
+            ]
 
     @property
     def length(self) -> int:
@@ -50,7 +61,11 @@ class AttributionContext:
 
     def _chunks(self, embeddings, attention_mask, token_type_ids):
         n = embeddings.shape[0]
-        attention_mask = attention_mask if attention_mask is not None else self._rows(self.encoded.attention_mask, n)
+        attention_mask = (
+            attention_mask
+            if attention_mask is not None
+            else self._rows(self.encoded.attention_mask, n)
+        )
         if token_type_ids is None:
             token_type_ids = self._rows(self.encoded.token_type_ids, n)
         for start in range(0, n, self.rows_per_pass):
@@ -78,7 +93,9 @@ class AttributionContext:
         for emb, mask, types in self._chunks(embeddings, attention_mask, token_type_ids):
             emb = emb.detach().requires_grad_(True)
             with torch.enable_grad():
-                out = explained_output(self.adapter.logits(emb, mask, types), self.target, self.output)
+                out = explained_output(
+                    self.adapter.logits(emb, mask, types), self.target, self.output
+                )
                 (grad,) = torch.autograd.grad(out.sum(), emb)
             grads.append(grad)
             outs.append(out.detach())

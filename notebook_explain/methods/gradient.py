@@ -24,7 +24,13 @@ class GradientReduction(Method):
     family = "gradient"
     requires = frozenset({EMBEDDINGS})
 
-    def __init__(self, name: str, reduce: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], signed: bool, description: str):
+    def __init__(
+        self,
+        name: str,
+        reduce: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+        signed: bool,
+        description: str,
+    ):
         self.name, self.reduce, self.signed, self.description = name, reduce, signed, description
 
     def attribute(self, ctx) -> Attribution:
@@ -33,11 +39,36 @@ class GradientReduction(Method):
 
 
 for _name, _reduce, _signed, _description in [
-    ("saliency_l1", lambda g, e: g.abs().sum(-1), False, "L1 norm of the gradient w.r.t. the token embedding."),
-    ("saliency_l2", lambda g, e: g.norm(dim=-1), False, "L2 norm of the gradient w.r.t. the token embedding."),
-    ("saliency_linf", lambda g, e: g.abs().amax(-1), False, "L∞ norm of the gradient w.r.t. the token embedding."),
-    ("saliency_sum", lambda g, e: g.sum(-1), True, "Sum of the raw gradient over embedding dimensions (|SA|raw)."),
-    ("grad_input", lambda g, e: (g * e).sum(-1).abs(), False, "|gradient · embedding| (unsigned gradient × input)."),
+    (
+        "saliency_l1",
+        lambda g, e: g.abs().sum(-1),
+        False,
+        "L1 norm of the gradient w.r.t. the token embedding.",
+    ),
+    (
+        "saliency_l2",
+        lambda g, e: g.norm(dim=-1),
+        False,
+        "L2 norm of the gradient w.r.t. the token embedding.",
+    ),
+    (
+        "saliency_linf",
+        lambda g, e: g.abs().amax(-1),
+        False,
+        "L∞ norm of the gradient w.r.t. the token embedding.",
+    ),
+    (
+        "saliency_sum",
+        lambda g, e: g.sum(-1),
+        True,
+        "Sum of the raw gradient over embedding dimensions (|SA|raw).",
+    ),
+    (
+        "grad_input",
+        lambda g, e: (g * e).sum(-1).abs(),
+        False,
+        "|gradient · embedding| (unsigned gradient × input).",
+    ),
     (
         "signed_grad_input",
         lambda g, e: (g * e).sum(-1),

@@ -26,7 +26,9 @@ def baseline_embeddings(ctx, baseline: str) -> torch.Tensor:
     else:
         token_id = ctx.adapter.pad_id if baseline == "pad" else ctx.adapter.mask_id
         if token_id is None:
-            raise ExplainError(f"This model's tokenizer has no {baseline} token; use baseline='zero' or 'pad'.")
+            raise ExplainError(
+                f"This model's tokenizer has no {baseline} token; use baseline='zero' or 'pad'."
+            )
         replacement = ctx.token_embedding(token_id)
     special = torch.as_tensor(ctx.encoded.special_mask, device=ctx.embeddings.device)[None, :, None]
     return torch.where(special, ctx.embeddings, replacement)
@@ -37,11 +39,17 @@ class IntegratedGradients(Method):
     family = "gradient"
     signed = True
     requires = frozenset({EMBEDDINGS})
-    description = "Path integral of gradients from a baseline to the input (Sundararajan et al. 2017)."
+    description = (
+        "Path integral of gradients from a baseline to the input (Sundararajan et al. 2017)."
+    )
     params = {
-        "steps": Param(50, "Number of points on the path from the baseline to the input.", low=1, high=2000),
+        "steps": Param(
+            50, "Number of points on the path from the baseline to the input.", low=1, high=2000
+        ),
         "rule": Param("gausslegendre", "Quadrature rule for the path integral.", choices=RULES),
-        "baseline": Param("zero", "Embedding that replaces each non-special token at α = 0.", choices=BASELINES),
+        "baseline": Param(
+            "zero", "Embedding that replaces each non-special token at α = 0.", choices=BASELINES
+        ),
     }
 
     def attribute(self, ctx, steps: int, rule: str, baseline: str) -> Attribution:
@@ -53,7 +61,9 @@ class IntegratedGradients(Method):
         # the baseline rides along as one more row, so S(baseline) needs no pass of its own
         grads, outs = ctx.gradients(torch.cat([path, base]))
         grads, output_baseline, output_input = grads[:-1], float(outs[-1]), ctx.input_output
-        avg_grad = torch.einsum("k,kld->ld", torch.as_tensor(weights, dtype=dtype, device=device), grads)
+        avg_grad = torch.einsum(
+            "k,kld->ld", torch.as_tensor(weights, dtype=dtype, device=device), grads
+        )
         scores = ((x[0] - base[0]) * avg_grad).sum(-1).double().cpu().numpy()
         difference = output_input - output_baseline
         gap = float(scores.sum()) - difference

@@ -86,6 +86,16 @@ class LeaveOneOut(Method):
         return Attribution(_scores(ctx, positions, ctx.outputs(*delete(ctx, keep))))
 
 
-register(Occlusion("occlusion_zero", "zero", "Change in the output when the token's embedding is set to zero."))
-register(Occlusion("occlusion_unk", "unk", "Change in the output when the token is replaced by the unknown token."))
+register(
+    Occlusion(
+        "occlusion_zero", "zero", "Change in the output when the token's embedding is set to zero."
+    )
+)
+register(
+    Occlusion(
+        "occlusion_unk",
+        "unk",
+        "Change in the output when the token is replaced by the unknown token.",
+    )
+)
 register(LeaveOneOut())

@@ -15,7 +15,9 @@ def quadrature(rule: str, steps: int) -> tuple[np.ndarray, np.ndarray]:
     if rule not in RULES:
         raise ExplainError(f"Unknown quadrature rule {rule!r}. Choose one of: {', '.join(RULES)}.")
     if steps < 1 or (rule == "riemann_trapezoid" and steps < 2):
-        raise ExplainError(f"{rule} needs at least {2 if rule == 'riemann_trapezoid' else 1} steps, got {steps}.")
+        raise ExplainError(
+            f"{rule} needs at least {2 if rule == 'riemann_trapezoid' else 1} steps, got {steps}."
+        )
     if rule == "gausslegendre":
         nodes, weights = np.polynomial.legendre.leggauss(steps)  # on [-1, 1]
         return (nodes + 1) / 2, weights / 2

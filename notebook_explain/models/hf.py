@@ -52,16 +52,23 @@ class HFAdapter:
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         self.unk_id = tokenizer.unk_token_id if tokenizer.unk_token_id is not None else self.pad_id
         self.mask_id = tokenizer.mask_token_id
-        self.capabilities = frozenset({EMBEDDINGS} | ({MASK_TOKEN} if self.mask_id is not None else set()))
+        self.capabilities = frozenset(
+            {EMBEDDINGS} | ({MASK_TOKEN} if self.mask_id is not None else set())
+        )
         limits = [
             x
-            for x in (getattr(config, "max_position_embeddings", None), getattr(tokenizer, "model_max_length", None))
+            for x in (
+                getattr(config, "max_position_embeddings", None),
+                getattr(tokenizer, "model_max_length", None),
+            )
             if isinstance(x, int) and x < 100_000
         ]
         self.max_length = min(limits, default=512)
 
     def encode(self, text: str, text_pair: str | None = None) -> Encoded:
-        full = self.tokenizer(text, text_pair, add_special_tokens=True, truncation=False)
+        full = self.tokenizer(
+            text, text_pair, add_special_tokens=True, truncation=False, verbose=False
+        )  # our own warning reports truncation
         n_full = len(full["input_ids"])
         enc = self.tokenizer(
             text,

@@ -21,7 +21,15 @@ class WordModelAdapter:
     ``<pad>`` token, the model's representation of "no evidence".
     """
 
-    def __init__(self, model: WordClassifier, vocab: WordVocab, device=None, class_names=None, name="", max_length=512):
+    def __init__(
+        self,
+        model: WordClassifier,
+        vocab: WordVocab,
+        device=None,
+        class_names=None,
+        name="",
+        max_length=512,
+    ):
         if not isinstance(vocab, WordVocab):
             raise ExplainError(
                 "A WordClassifier needs its WordVocab as the tokenizer: Explainer(model, vocab)."
@@ -30,9 +38,15 @@ class WordModelAdapter:
         self.model = model.to(self.device).eval()
         self.vocab = vocab
         num_classes = model.config["num_classes"]
-        self.class_names = list(class_names) if class_names is not None else [f"class_{i}" for i in range(num_classes)]
+        self.class_names = (
+            list(class_names)
+            if class_names is not None
+            else [f"class_{i}" for i in range(num_classes)]
+        )
         if len(self.class_names) != num_classes:
-            raise ExplainError(f"class_names has {len(self.class_names)} names but the model has {num_classes} classes.")
+            raise ExplainError(
+                f"class_names has {len(self.class_names)} names but the model has {num_classes} classes."
+            )
         self.name = name or f"{model.config['arch']} word classifier"
         self.pad_id, self.unk_id, self.mask_id = vocab.pad_id, vocab.unk_id, None
         self.capabilities = frozenset({EMBEDDINGS})
@@ -40,7 +54,9 @@ class WordModelAdapter:
 
     def encode(self, text: str, text_pair: str | None = None) -> Encoded:
         if text_pair is not None:
-            raise ExplainError("This word-vocabulary model classifies single texts; it takes no text_pair.")
+            raise ExplainError(
+                "This word-vocabulary model classifies single texts; it takes no text_pair."
+            )
         words, ids = self.vocab.tokenize(text), self.vocab.encode(text)
         dropped = max(len(words) - self.max_length, 0)
         if dropped:

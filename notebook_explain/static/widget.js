@@ -240,7 +240,7 @@ var TRAITS = [
   "status",
   "error"
 ];
-var READ_ONLY_HINT = "Display only: recomputing needs a running kernel (open the explanation with Explainer.show(text)).";
+var READ_ONLY_HINT = "Display only: to edit the text or recompute, open it with Explainer.show(text).";
 function tracker() {
   let previous = null;
   return (...deps) => {
