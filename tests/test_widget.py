@@ -7,6 +7,7 @@ import re
 
 import numpy as np
 import pytest
+import traitlets
 from IPython.core.formatters import DisplayFormatter
 from ipywidgets.widgets.widget import _remove_buffers
 
@@ -143,3 +144,12 @@ def test_static_export_is_self_contained_and_inert(hf_explainer, tmp_path):
     scores = np.frombuffer(base64.b64decode(ref["b64"]), dtype=ref["dtype"])
     np.testing.assert_array_equal(scores, e.result("leave_one_out").scores)
     assert f"<title>{html.escape(XSS)}</title>" in page
+
+
+def test_bad_view_arguments_name_the_allowed_values(explained):
+    with pytest.raises(traitlets.TraitError, match="heatmap"):
+        explained.widget(view="nope")
+    with pytest.raises(traitlets.TraitError, match="word"):
+        explained.widget(level="phrase")
+    with pytest.raises(ExplainError, match="shows an Explanation"):
+        ExplainWidget("just a string")
