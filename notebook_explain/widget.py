@@ -206,5 +206,10 @@ class ExplainWidget(anywidget.AnyWidget):
             state, title or (self._value.text if self._value else "notebook_explain")
         )
         if path is not None:
-            Path(path).write_text(page, encoding="utf-8")
+            path = Path(path)
+            if not path.parent.is_dir():
+                raise ExplainError(
+                    f"Cannot write {path}: the folder {path.parent} does not exist; create it first."
+                )
+            path.write_text(page, encoding="utf-8")
         return page

@@ -153,3 +153,9 @@ def test_bad_view_arguments_name_the_allowed_values(explained):
         explained.widget(level="phrase")
     with pytest.raises(ExplainError, match="shows an Explanation"):
         ExplainWidget("just a string")
+
+
+def test_export_to_a_missing_folder_says_so(explained, tmp_path):
+    with pytest.raises(ExplainError, match="does not exist"):
+        explained.to_html(tmp_path / "no-such-folder" / "e.html")
+    assert not (tmp_path / "no-such-folder").exists()
