@@ -80,4 +80,4 @@ def make_word_model(arch, vocab, seed=0, **options):
     return WordClassifier(arch, len(vocab), 2, embed_dim=16, **options).eval()
 
 
-ARCHS = ["gru", "lstm", "bigru", "bilstm_attention", "cnn", "bag"]
+ARCHS = ["gru", "lstm", "bigru", "bilstm", "bilstm_attention", "cnn", "bag"]

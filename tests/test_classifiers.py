@@ -16,6 +16,7 @@ CASES = {
     "gru": {"arch": "gru", **RNN},
     "lstm": {"arch": "lstm", **RNN},
     "bigru": {"arch": "bigru", **RNN},
+    "bilstm": {"arch": "bilstm", **RNN},
     "bilstm_attention-softmax": {"arch": "bilstm_attention", "attention": "softmax", **RNN},
     "bilstm_attention-sparsemax": {"arch": "bilstm_attention", "attention": "sparsemax", **RNN},
     "bilstm_attention-sparsegen": {
@@ -93,7 +94,7 @@ def test_gradients_reach_every_sequence_and_skip_padding(case):
     assert (table_grad[ids[mask].unique()] > 0).all()
 
 
-@pytest.mark.parametrize("case", ["gru", "lstm", "bigru"])
+@pytest.mark.parametrize("case", ["gru", "lstm", "bigru", "bilstm"])
 def test_rnn_logits_read_the_final_state_of_each_direction(case):
     model = make_model(case)
     ids, mask = padded_batch(LENGTHS)
@@ -103,7 +104,7 @@ def test_rnn_logits_read_the_final_state_of_each_direction(case):
             states, _ = model.encoder.rnn(model.embedding(ids[row : row + 1, :n]))
             # Forward direction after the last token; backward direction after the first.
             final = states[0, -1]
-            if case == "bigru":
+            if case in ("bigru", "bilstm"):
                 final = torch.cat([states[0, -1, :hidden], states[0, 0, hidden:]])
             expected = model.output(final)
             torch.testing.assert_close(model(ids, mask)[row], expected, atol=1e-5, rtol=0)

@@ -16,6 +16,10 @@ import torch
 #: capability flags an adapter may declare; methods list the ones they need in ``requires``
 EMBEDDINGS = "embeddings"  # differentiable input embeddings (every gradient method)
 MASK_TOKEN = "mask_token"  # a [MASK] token exists (MASK baselines, masked-LM methods)
+PROPAGATION = "propagation"  # propagation_logits(..., rule): a forward pass whose backward follows
+#                              an LRP or DeepLIFT rule (lrp, deeplift)
+ATTENTION = "attention"  # attentions(...): the model's attention distributions (attention)
+RECURRENT = "recurrent"  # recurrent_states(...): a plain GRU/LSTM encoder's gates and states (reat)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ _ARCH_OPTIONS: dict[str, dict] = {
     "gru": {"hidden_dim": 128, "dropout": 0.0},
     "lstm": {"hidden_dim": 128, "dropout": 0.0},
     "bigru": {"hidden_dim": 128, "dropout": 0.0},
+    "bilstm": {"hidden_dim": 128, "dropout": 0.0},
     "bilstm_attention": {
         "hidden_dim": 128,
         "dropout": 0.0,
@@ -33,6 +34,7 @@ _RNN_SPECS = {  # arch -> (cell, bidirectional)
     "gru": (nn.GRU, False),
     "lstm": (nn.LSTM, False),
     "bigru": (nn.GRU, True),
+    "bilstm": (nn.LSTM, True),
     "bilstm_attention": (nn.LSTM, True),
 }
 _ATTENTIONS = ("softmax", "sparsemax", "sparsegen")
@@ -141,8 +143,9 @@ class _MeanOfEmbeddings(nn.Module):
 class WordClassifier(nn.Module):
     """A word-embedding text classifier; ``arch`` picks the encoder.
 
-    - ``"gru"``, ``"lstm"``, ``"bigru"``: a single-layer RNN; the logits are a Linear of the final
-      hidden state at each sequence's true length (both directions concatenated for ``bigru``).
+    - ``"gru"``, ``"lstm"``, ``"bigru"``, ``"bilstm"``: a single-layer RNN; the logits are a Linear
+      of the final hidden state at each sequence's true length (both directions concatenated for
+      ``bigru`` and ``bilstm``).
       Options: ``hidden_dim``, ``dropout``.
     - ``"bilstm_attention"``: a BiLSTM with additive attention (Bahdanau et al., 2015) over its
       hidden states, normalized by ``attention="softmax"|"sparsemax"|"sparsegen"`` (sparsemax:

@@ -9,7 +9,10 @@ import torch
 
 from ..device import resolve_device
 from ..errors import ExplainError
-from .base import EMBEDDINGS, MASK_TOKEN, Encoded, frozen_parameters
+from .base import ATTENTION, EMBEDDINGS, MASK_TOKEN, PROPAGATION, Encoded, frozen_parameters
+
+#: ``config.model_type`` values whose layers ``propagation_logits`` knows how to rewrite
+PROPAGATION_MODEL_TYPES = ("bert",)
 
 
 class HFAdapter:
@@ -52,9 +55,12 @@ class HFAdapter:
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         self.unk_id = tokenizer.unk_token_id if tokenizer.unk_token_id is not None else self.pad_id
         self.mask_id = tokenizer.mask_token_id
-        self.capabilities = frozenset(
-            {EMBEDDINGS} | ({MASK_TOKEN} if self.mask_id is not None else set())
-        )
+        capabilities = {EMBEDDINGS, ATTENTION}
+        if self.mask_id is not None:
+            capabilities.add(MASK_TOKEN)
+        if getattr(config, "model_type", None) in PROPAGATION_MODEL_TYPES:
+            capabilities.add(PROPAGATION)
+        self.capabilities = frozenset(capabilities)
         limits = [
             x
             for x in (

@@ -9,7 +9,10 @@ import torch
 
 from ..device import resolve_device
 from ..errors import ExplainError
-from .base import EMBEDDINGS, Encoded, frozen_parameters
+from .base import ATTENTION, EMBEDDINGS, PROPAGATION, RECURRENT, Encoded, frozen_parameters
+
+#: the architectures whose encoder is one plain GRU/LSTM (REAT decomposes them)
+RECURRENT_ARCHS = ("gru", "lstm", "bigru", "bilstm")
 from .classifiers import WordClassifier
 from .vocab import WordVocab
 
@@ -49,7 +52,12 @@ class WordModelAdapter:
             )
         self.name = name or f"{model.config['arch']} word classifier"
         self.pad_id, self.unk_id, self.mask_id = vocab.pad_id, vocab.unk_id, None
-        self.capabilities = frozenset({EMBEDDINGS})
+        arch = model.config["arch"]
+        self.capabilities = frozenset(
+            {EMBEDDINGS, PROPAGATION}
+            | ({ATTENTION} if arch == "bilstm_attention" else set())
+            | ({RECURRENT} if arch in RECURRENT_ARCHS else set())
+        )
         self.max_length = max_length
 
     def encode(self, text: str, text_pair: str | None = None) -> Encoded:
