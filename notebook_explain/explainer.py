@@ -14,6 +14,7 @@ from .methods import available_methods, get_method
 from .methods.context import AttributionContext
 from .models.base import ModelAdapter
 from .outputs import check_output
+from .spans import span_levels
 
 DEFAULT_METHODS = ("signed_grad_input", "integrated_gradients", "leave_one_out")
 
@@ -160,13 +161,17 @@ class Explainer:
         output: str = "logit",
         text_pair: str | None = None,
         on_progress: Callable[[str, int, int], None] | None = None,
+        spans: Mapping[str, Sequence[tuple[int, int]]] | None = None,
     ) -> Explanation:
         """Attribute the model's score for ``target`` on ``text`` with each of ``methods``.
 
         ``methods`` is a list of names or a dict of name → parameters (defaults:
         ``DEFAULT_METHODS``). ``target`` is the predicted class when ``None``, or a class index or
         name. ``output`` is the explained scalar: ``"logit"``, ``"probability"`` or ``"log_odds"``.
-        ``on_progress(method, i, n)`` is called before the i-th of n methods runs.
+        ``on_progress(method, i, n)`` is called before the i-th of n methods runs. ``spans`` gives
+        the phrase and clause levels as word ranges (``{"phrase": [(0, 2), ...], "clause": ...}``);
+        by default they come from the SST parse tree when the sentence is in SST, else from the
+        built-in chunker (see ``spans.span_levels``).
         """
         self._check_text(text)
         if text_pair is not None:
@@ -186,6 +191,7 @@ class Explainer:
         encoded = self.adapter.encode(text, text_pair)
         if not (~encoded.special_mask).any():
             raise ExplainError(f"{text!r} produced no tokens to explain besides special tokens.")
+        levels, span_source = span_levels(encoded.words, spans)
         results = {}
         with self.adapter.parameters_frozen():
             ctx = AttributionContext(
@@ -193,6 +199,7 @@ class Explainer:
             )
             probabilities = ctx.probabilities
             ctx.target = target_index = self._target_index(target, probabilities)
+            ctx.span_levels = levels
             for i, (name, (method, params)) in enumerate(resolved.items()):
                 if on_progress is not None:
                     on_progress(name, i, len(resolved))
@@ -223,6 +230,8 @@ class Explainer:
             results=results,
             model_name=self.adapter.name,
             truncated_tokens=encoded.truncated_tokens,
+            span_levels=levels,
+            span_source=span_source,
         )
 
     def explain_many(

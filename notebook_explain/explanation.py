@@ -18,6 +18,8 @@ from .errors import ExplainError
 from .spans import aggregate
 
 LEVELS = ("word", "token")
+#: the span levels above words, coarsest last (see ``spans.span_levels``)
+SPAN_LEVELS = ("phrase", "clause")
 
 
 def _frozen(array, dtype) -> np.ndarray:
@@ -46,6 +48,34 @@ class MethodResult:
         object.__setattr__(self, "scores", _frozen(self.scores, np.float32))
         object.__setattr__(self, "params", _frozen_mapping(self.params))
         object.__setattr__(self, "info", _frozen_mapping(self.info))
+
+
+@dataclass(frozen=True)
+class Span:
+    """A run of words ``[start, end)`` with each method's score for it."""
+
+    start: int
+    end: int
+    text: str
+    scores: Mapping[str, float]
+
+    def __post_init__(self):
+        object.__setattr__(self, "scores", _frozen_mapping(self.scores))
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """The path of ``input_reduction``: one entry per step (step 0 is the full input).
+
+    Each step has ``removed`` (the token index deleted at that step, ``None`` at step 0),
+    ``remaining`` (the token indices still present), ``tokens`` (their text), ``probability``
+    (of the target class), ``label`` (the predicted class) and ``scores`` (the base method's
+    score of each remaining token, ``{index: score}``).
+    """
+
+    steps: tuple[Mapping[str, Any], ...]
+    final: tuple[int, ...]
+    final_tokens: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -88,6 +118,10 @@ class Explanation:
     model_name: str = ""
     text_pair: str | None = None
     truncated_tokens: int = 0
+    #: ``{"phrase": ((start, end), ...), "clause": ...}``: word ranges partitioning the words
+    span_levels: Mapping[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
+    #: where the spans came from: "sst" (the SST parse tree), "chunker" or "user"
+    span_source: str = ""
 
     def __post_init__(self):
         object.__setattr__(self, "tokens", tuple(self.tokens))
@@ -97,6 +131,8 @@ class Explanation:
         object.__setattr__(self, "special_mask", _frozen(self.special_mask, bool))
         object.__setattr__(self, "probabilities", _frozen(self.probabilities, np.float32))
         object.__setattr__(self, "results", _frozen_mapping(self.results))
+        levels = {k: tuple((int(a), int(b)) for a, b in v) for k, v in self.span_levels.items()}
+        object.__setattr__(self, "span_levels", _frozen_mapping(levels))
 
     # ----------------------------------------------------------------- queries
     @property
@@ -132,6 +168,51 @@ class Explanation:
             return token_scores.astype(np.float64)
         return aggregate(token_scores, self.word_index, len(self.words), aggregation)
 
+    def spans(self, level: str = "phrase", aggregation: str = "sum") -> list[Span]:
+        """The spans of a level (``"word"``, ``"phrase"`` or ``"clause"``) with every method's score.
+
+        A method that scores spans itself (REAT, ``info["span_scores"]``) gives its own span
+        scores; the others are aggregated from their word scores (``sum``, as the REAT paper does
+        for its baselines).
+        """
+        if level == "word":
+            ranges = tuple((i, i + 1) for i in range(len(self.words)))
+        elif level in SPAN_LEVELS:
+            if level not in self.span_levels:
+                raise ExplainError(
+                    f"This explanation has no {level} spans; pass spans=... to Explainer.explain."
+                )
+            ranges = self.span_levels[level]
+        else:
+            raise ExplainError(
+                f"Unknown span level {level!r}. Choose one of: word, {', '.join(SPAN_LEVELS)}."
+            )
+        per_method = {}
+        for name, result in self.results.items():
+            own = result.info.get("span_scores", {}).get(level)
+            if own is not None:
+                per_method[name] = [float(v) for v in own]
+            else:
+                words = self.scores(name, "word", aggregation)
+                per_method[name] = [float(words[a:b].sum()) for a, b in ranges]
+        return [
+            Span(a, b, " ".join(self.words[a:b]), {m: v[k] for m, v in per_method.items()})
+            for k, (a, b) in enumerate(ranges)
+        ]
+
+    @property
+    def reduction(self) -> Reduction:
+        """The input-reduction path (needs ``input_reduction`` among the methods)."""
+        info = self.result("input_reduction").info
+        steps = tuple(
+            MappingProxyType(
+                {**step, "tokens": tuple(self.tokens[i] for i in step["remaining"])}
+            )
+            for step in info["steps"]
+        )
+        final = tuple(info["final"])
+        return Reduction(steps, final, tuple(self.tokens[i] for i in final))
+
     # ------------------------------------------------------------ serialisation
     def to_json(self) -> tuple[dict, list[bytes]]:
         """A JSON-safe dict plus binary buffers; arrays are ``{"buffer": i, "dtype", "shape"}``."""
@@ -159,6 +240,8 @@ class Explanation:
             "output": self.output,
             "model_name": self.model_name,
             "truncated_tokens": self.truncated_tokens,
+            "span_levels": {k: [list(r) for r in v] for k, v in self.span_levels.items()},
+            "span_source": self.span_source,
             "results": [
                 {
                     "name": r.name,
@@ -208,6 +291,8 @@ class Explanation:
             results=results,
             model_name=state["model_name"],
             truncated_tokens=state["truncated_tokens"],
+            span_levels=state.get("span_levels", {}),
+            span_source=state.get("span_source", ""),
         )
 
     # ------------------------------------------------------------------ display

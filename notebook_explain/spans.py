@@ -38,3 +38,11 @@ def aggregate(
         counts = np.bincount(idx, minlength=n_words)
         out = out / np.maximum(counts, 1)
     return out
+
+
+def span_levels(words, spans=None):
+    """PLACEHOLDER (the lead's plumbing stub; the REAT/spans engineer replaces this function):
+    ``({level: [(start, end), ...]}, source)``; no levels unless the user gives them."""
+    if spans is None:
+        return {}, ""
+    return {k: [tuple(r) for r in v] for k, v in spans.items()}, "user"

@@ -87,7 +87,7 @@ class ExplainWidget(anywidget.AnyWidget):
     methods = traitlets.List(traitlets.Dict()).tag(sync=True)
     method = traitlets.Unicode("").tag(sync=True)
     compare = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    level = traitlets.Enum(("word", "token"), default_value="word").tag(sync=True)
+    level = traitlets.Enum(("token", "word", "phrase", "clause"), default_value="word").tag(sync=True)
     threshold = traitlets.Float(0.0, min=0.0, max=1.0).tag(sync=True)
     top_k = traitlets.Float(100.0, min=1.0, max=100.0).tag(sync=True)
     selected_token = traitlets.Int(-1).tag(sync=True)
@@ -178,9 +178,12 @@ class ExplainWidget(anywidget.AnyWidget):
         def progress(name, i, n):
             self.status = f"Running {name} ({i + 1}/{n})…"
 
+        text = request.get("text", self._value.text if self._value else "")
+        keep_spans = self._value and self._value.span_source == "user" and text == self._value.text
         explanation = self._explainer.explain(
-            request.get("text", self._value.text if self._value else ""),
+            text,
             methods=methods,
+            spans=dict(self._value.span_levels) if keep_spans else None,
             target=request.get("target"),
             output=self._value.output if self._value else "logit",
             text_pair=self._value.text_pair if self._value else None,

@@ -88,3 +88,36 @@ def test_missing_method_and_level_errors(hf_explainer):
         e.scores("integrated_gradients")
     with pytest.raises(ExplainError, match="word, token"):
         e.scores("saliency_l2", level="phrase")
+
+
+def test_spans_sum_word_scores_or_use_the_methods_own_span_scores(hf_explainer):
+    words_text = "the acting is superb , but the plot is dull ."
+    spans = {"phrase": [(0, 2), (2, 5), (5, 6), (6, 8), (8, 11)], "clause": [(0, 5), (5, 11)]}
+    e = hf_explainer.explain(words_text, methods=["signed_grad_input", "leave_one_out"], spans=spans)
+    assert e.span_source == "user"
+    words = e.scores("leave_one_out")
+    phrases = e.spans("phrase")
+    assert [(s.start, s.end) for s in phrases] == spans["phrase"]
+    assert phrases[1].text == "is superb ,"
+    for span in phrases:
+        assert span.scores["leave_one_out"] == pytest.approx(words[span.start : span.end].sum())
+    assert [s.text for s in e.spans("word")] == list(e.words)
+    with pytest.raises(ExplainError, match="Unknown span level"):
+        e.spans("sentence")
+    # a method that scores spans itself (REAT) is read from its info, not re-aggregated
+    state, buffers = e.to_json()
+    state["results"][0]["info"]["span_scores"] = {"clause": [1.5, -2.0]}
+    restored = Explanation.from_json(state, buffers)
+    assert restored.span_levels == e.span_levels
+    assert [s.scores["signed_grad_input"] for s in restored.spans("clause")] == [1.5, -2.0]
+
+
+def test_reduction_path_is_exposed_with_token_text(hf_explainer):
+    e = hf_explainer.explain("a gorgeous , witty , seductive movie .", methods=["input_reduction"])
+    steps = e.reduction.steps
+    assert steps[0]["removed"] is None
+    assert all(step["tokens"] == tuple(e.tokens[i] for i in step["remaining"]) for step in steps)
+    assert e.reduction.final == tuple(steps[-1]["remaining"])
+    assert e.reduction.final_tokens == steps[-1]["tokens"]
+    with pytest.raises(ExplainError, match="input_reduction"):
+        hf_explainer.explain("a movie .", methods=["leave_one_out"]).reduction

@@ -150,7 +150,7 @@ def test_bad_view_arguments_name_the_allowed_values(explained):
     with pytest.raises(traitlets.TraitError, match="heatmap"):
         explained.widget(view="nope")
     with pytest.raises(traitlets.TraitError, match="word"):
-        explained.widget(level="phrase")
+        explained.widget(level="sentence")
     with pytest.raises(ExplainError, match="shows an Explanation"):
         ExplainWidget("just a string")
 

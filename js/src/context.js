@@ -21,8 +21,7 @@ export const TRAITS = [
   "error",
 ];
 
-export const READ_ONLY_HINT =
-  "Display only: to edit the text or recompute, open it with Explainer.show(text).";
+export const READ_ONLY_HINT = "Display only: to edit the text or recompute, open it with Explainer.show(text).";
 
 /** A change detector: tracker()(a, b) is true when any argument differs from the previous call's. */
 export function tracker() {
@@ -72,7 +71,11 @@ export function createContext(model) {
       return exp ? (exp.byName.get(model.get("method")) ?? exp.results[0] ?? null) : null;
     },
 
-    level: () => (model.get("level") === "token" ? "token" : "word"),
+    /** The level shown: the `level` trait when the explanation has that level, else words. */
+    level() {
+      const level = model.get("level");
+      return ctx.explanation()?.units[level] ? level : "word";
+    },
 
     metadata: (name) => (model.get("methods") ?? []).find((m) => m.name === name) ?? null,
 

@@ -1,8 +1,31 @@
 // The `explanation` trait decoded once into what the views read: typed arrays, and every
-// method's scores at both levels with their scale, importance order and ranks.
+// method's scores at every level (token, word, and the phrase and clause spans when present)
+// with their scale, importance order and ranks.
 
 import { decodeArray } from "./codec.js";
-import { levelData, wordScores } from "./scores.js";
+import { levelData, spanScores, wordScores } from "./scores.js";
+
+/** The span levels above words, finest first (the order of the level buttons). */
+export const SPAN_LEVELS = ["phrase", "clause"];
+
+/** The `[start, end)` word ranges of each span level the explanation carries. */
+function spanRanges(raw, nWords) {
+  const ranges = {};
+  for (const level of SPAN_LEVELS) {
+    const spans = raw.span_levels?.[level];
+    if (!Array.isArray(spans) || spans.length === 0) continue;
+    ranges[level] = spans.map(([start, end]) => [Math.max(0, Number(start)), Math.min(nWords, Number(end))]);
+  }
+  return ranges;
+}
+
+/** A method's scores for a span level: its own (REAT's info.span_scores) or its word scores summed. */
+function spanLevelScores(info, level, words, ranges) {
+  const own = info?.span_scores?.[level];
+  return Array.isArray(own) && own.length === ranges.length
+    ? Float64Array.from(own, Number)
+    : spanScores(words, ranges);
+}
 
 export function prepareExplanation(raw) {
   const tokens = raw.tokens.map(String);
@@ -14,8 +37,23 @@ export function prepareExplanation(raw) {
     token: { labels: tokens, skip: specialMask },
     word: { labels: words, skip: new Uint8Array(words.length) },
   };
+  const ranges = spanRanges(raw, words.length);
+  for (const [level, spans] of Object.entries(ranges)) {
+    units[level] = {
+      labels: spans.map(([start, end]) => words.slice(start, end).join(" ")),
+      skip: new Uint8Array(spans.length),
+    };
+  }
   const results = raw.results.map((r) => {
     const tokenScores = decodeArray(r.scores);
+    const word = wordScores(tokenScores, wordIndex, words.length);
+    const levels = {
+      token: levelData(Float64Array.from(tokenScores), specialMask),
+      word: levelData(word, units.word.skip),
+    };
+    for (const [level, spans] of Object.entries(ranges)) {
+      levels[level] = levelData(spanLevelScores(r.info, level, word, spans), units[level].skip);
+    }
     return {
       name: String(r.name),
       family: String(r.family ?? ""),
@@ -23,10 +61,7 @@ export function prepareExplanation(raw) {
       params: r.params ?? {},
       seconds: Number(r.seconds ?? 0),
       info: r.info ?? {},
-      levels: {
-        token: levelData(Float64Array.from(tokenScores), specialMask),
-        word: levelData(wordScores(tokenScores, wordIndex, words.length), units.word.skip),
-      },
+      levels,
     };
   });
   return {
@@ -42,6 +77,7 @@ export function prepareExplanation(raw) {
     probabilities,
     predicted: probabilities.reduce((best, p, i) => (p > probabilities[best] ? i : best), 0),
     units,
+    spanSource: String(raw.span_source ?? ""),
     results,
     byName: new Map(results.map((r) => [r.name, r])),
   };

@@ -59,7 +59,8 @@ export function createHeatmap(ctx) {
     if (!span) return;
     const index = Number(span.getAttribute("data-index"));
     ctx.set({ selected_token: index });
-    ctx.tokenInfluence(index, ctx.level());
+    const level = ctx.level();
+    if (level === "token" || level === "word") ctx.tokenInfluence(index, level); // influence is per token
   });
   tokens.addEventListener("mouseover", (event) => {
     const span = unitAt(event);

@@ -1,13 +1,17 @@
 // The header: model name, the probability of each class (predicted class marked), the target
-// class select and the word / sub-word toggle.
+// class select and the sub-word / word / phrase / clause toggle.
 
 import { READ_ONLY_HINT, tracker } from "./context.js";
 import { fill, h } from "./dom.js";
 
 const LEVELS = [
-  ["word", "Words"],
   ["token", "Sub-word tokens"],
+  ["word", "Words"],
+  ["phrase", "Phrases"],
+  ["clause", "Clauses"],
 ];
+
+const SPAN_SOURCES = { sst: "the SST parse tree", chunker: "the built-in chunker", user: "your spans" };
 
 export function createHeader(ctx) {
   const model = h("strong", { class: "ne-model" });
@@ -60,7 +64,12 @@ export function createHeader(ctx) {
       target.disabled = !ctx.canSend();
       target.title = ctx.editable() ? "Explain another class" : READ_ONLY_HINT;
       for (const button of levelButtons) {
-        button.setAttribute("aria-pressed", String(button.getAttribute("data-level") === ctx.level()));
+        const level = button.getAttribute("data-level");
+        button.hidden = !exp.units[level];
+        button.setAttribute("aria-pressed", String(level === ctx.level()));
+        if (exp.spanSource && (level === "phrase" || level === "clause")) {
+          button.title = `Spans from ${SPAN_SOURCES[exp.spanSource] ?? exp.spanSource}`;
+        }
       }
     },
   };

@@ -10,6 +10,15 @@ export function wordScores(tokenScores, wordIndex, nWords) {
   return out;
 }
 
+/** One score per span [start, end) of words: the sum of its word scores. */
+export function spanScores(wordScoreArray, ranges) {
+  return Float64Array.from(ranges, ([start, end]) => {
+    let sum = 0;
+    for (let w = start; w < end; w++) sum += wordScoreArray[w];
+    return sum;
+  });
+}
+
 /** Largest |score| over the units not skipped (skip: truthy entries are left out, e.g. special tokens). */
 export function maxAbs(scores, skip) {
   let max = 0;

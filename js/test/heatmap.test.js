@@ -1,6 +1,16 @@
 import assert from "node:assert/strict";
 import test from "node:test";
-import { SCORES, TOKENS, WORDS, backgrounds, mount, press, setValue, tokenScores } from "../testing/helpers.js";
+import {
+  SCORES,
+  TOKENS,
+  WORDS,
+  backgrounds,
+  makeExplanation,
+  mount,
+  press,
+  setValue,
+  tokenScores,
+} from "../testing/helpers.js";
 
 const f32 = (values) => [...Float32Array.from(values)];
 
@@ -135,4 +145,65 @@ test("without a kernel a click selects but sends nothing", () => {
   $$('[data-testid="ne-token"]')[2].click();
   assert.equal(model.state.selected_token, 2);
   assert.deepEqual(model.sent, []);
+});
+
+// "the movie" | "was unbelievably good" as phrases, one clause over everything
+const SPAN_LEVELS = {
+  phrase: [
+    [0, 2],
+    [2, 5],
+  ],
+  clause: [[0, 5]],
+};
+
+test("phrase and clause levels show one unit per span, scored by the sum of its word scores", () => {
+  const { $$, model } = mount({
+    level: "phrase",
+    explanation: makeExplanation({ span_levels: SPAN_LEVELS, span_source: "sst" }),
+  });
+  const spans = $$('[data-testid="ne-token"]');
+  assert.deepEqual(
+    spans.map((s) => s.textContent),
+    ["the movie", "was unbelievably good"],
+  );
+  const t = f32(SCORES.integrated_gradients);
+  const words = [t[1], t[2], t[3], t[4] + t[5] + t[6], t[7]];
+  assert.deepEqual(tokenScores(spans[0].parentNode), [words[0] + words[1], words[2] + words[3] + words[4]].map(String));
+  const phraseButton = $$(".ne-toggle").find((b) => b.getAttribute("data-level") === "phrase");
+  assert.equal(phraseButton.hidden, false);
+  assert.equal(phraseButton.getAttribute("aria-pressed"), "true");
+  assert.match(phraseButton.title, /SST parse tree/);
+  spans[1].click(); // a span is not a token: no token-influence request
+  assert.deepEqual(model.sent, []);
+});
+
+test("a method's own span scores (REAT's info.span_scores) replace the summed word scores", () => {
+  const results = [
+    {
+      name: "integrated_gradients",
+      family: "gradient",
+      signed: true,
+      scores: SCORES.integrated_gradients,
+      params: {},
+      seconds: 0,
+      info: { span_scores: { clause: [1.25] } },
+    },
+  ];
+  const { $$ } = mount({ level: "clause", explanation: makeExplanation({ results, span_levels: SPAN_LEVELS }) });
+  const spans = $$('[data-testid="ne-token"]');
+  assert.deepEqual(
+    spans.map((s) => s.textContent),
+    ["the movie was unbelievably good"],
+  );
+  assert.deepEqual(tokenScores(spans[0].parentNode), ["1.25"]);
+});
+
+test("without spans the phrase and clause buttons are hidden and a span level falls back to words", () => {
+  const { $$, model } = mount({ level: "clause" });
+  assert.equal($$('[data-testid="ne-token"]').length, WORDS.length);
+  const hidden = $$(".ne-toggle")
+    .filter((b) => b.hidden)
+    .map((b) => b.getAttribute("data-level"));
+  assert.deepEqual(hidden, ["phrase", "clause"]);
+  assert.equal(model.state.level, "clause"); // the trait is kept for the next explanation
 });

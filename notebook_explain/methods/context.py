@@ -33,6 +33,8 @@ class AttributionContext:
         self.output = output
         self.rows_per_pass = max(1, min(batch_size, max_batch_tokens // encoded.length))
         self.target: int | None = None
+        #: the phrase and clause word ranges of the input (``spans.span_levels``), set with target
+        self.span_levels: dict[str, list[tuple[int, int]]] = {}
         with torch.no_grad():
             self.embeddings = adapter.embed(encoded.input_ids).detach()  # (1, L, D)
         self._leaf = self.embeddings.clone().requires_grad_(True)

@@ -136,6 +136,13 @@ function wordScores(tokenScores, wordIndex, nWords) {
   }
   return out;
 }
+function spanScores(wordScoreArray, ranges) {
+  return Float64Array.from(ranges, ([start, end]) => {
+    let sum = 0;
+    for (let w = start; w < end; w++) sum += wordScoreArray[w];
+    return sum;
+  });
+}
 function maxAbs(scores, skip) {
   let max = 0;
   for (let i = 0; i < scores.length; i++) if (!skip[i]) max = Math.max(max, Math.abs(scores[i]));
@@ -173,6 +180,20 @@ function formatScore(score) {
 }
 
 // src/explanation.js
+var SPAN_LEVELS = ["phrase", "clause"];
+function spanRanges(raw, nWords) {
+  const ranges = {};
+  for (const level of SPAN_LEVELS) {
+    const spans = raw.span_levels?.[level];
+    if (!Array.isArray(spans) || spans.length === 0) continue;
+    ranges[level] = spans.map(([start, end]) => [Math.max(0, Number(start)), Math.min(nWords, Number(end))]);
+  }
+  return ranges;
+}
+function spanLevelScores(info, level, words, ranges) {
+  const own = info?.span_scores?.[level];
+  return Array.isArray(own) && own.length === ranges.length ? Float64Array.from(own, Number) : spanScores(words, ranges);
+}
 function prepareExplanation(raw) {
   const tokens = raw.tokens.map(String);
   const words = raw.words.map(String);
@@ -183,8 +204,23 @@ function prepareExplanation(raw) {
     token: { labels: tokens, skip: specialMask },
     word: { labels: words, skip: new Uint8Array(words.length) }
   };
+  const ranges = spanRanges(raw, words.length);
+  for (const [level, spans] of Object.entries(ranges)) {
+    units[level] = {
+      labels: spans.map(([start, end]) => words.slice(start, end).join(" ")),
+      skip: new Uint8Array(spans.length)
+    };
+  }
   const results = raw.results.map((r) => {
     const tokenScores = decodeArray(r.scores);
+    const word = wordScores(tokenScores, wordIndex, words.length);
+    const levels = {
+      token: levelData(Float64Array.from(tokenScores), specialMask),
+      word: levelData(word, units.word.skip)
+    };
+    for (const [level, spans] of Object.entries(ranges)) {
+      levels[level] = levelData(spanLevelScores(r.info, level, word, spans), units[level].skip);
+    }
     return {
       name: String(r.name),
       family: String(r.family ?? ""),
@@ -192,10 +228,7 @@ function prepareExplanation(raw) {
       params: r.params ?? {},
       seconds: Number(r.seconds ?? 0),
       info: r.info ?? {},
-      levels: {
-        token: levelData(Float64Array.from(tokenScores), specialMask),
-        word: levelData(wordScores(tokenScores, wordIndex, words.length), units.word.skip)
-      }
+      levels
     };
   });
   return {
@@ -211,6 +244,7 @@ function prepareExplanation(raw) {
     probabilities,
     predicted: probabilities.reduce((best, p, i) => p > probabilities[best] ? i : best, 0),
     units,
+    spanSource: String(raw.span_source ?? ""),
     results,
     byName: new Map(results.map((r) => [r.name, r]))
   };
@@ -281,7 +315,11 @@ function createContext(model) {
       const exp = ctx.explanation();
       return exp ? exp.byName.get(model.get("method")) ?? exp.results[0] ?? null : null;
     },
-    level: () => model.get("level") === "token" ? "token" : "word",
+    /** The level shown: the `level` trait when the explanation has that level, else words. */
+    level() {
+      const level = model.get("level");
+      return ctx.explanation()?.units[level] ? level : "word";
+    },
     metadata: (name) => (model.get("methods") ?? []).find((m) => m.name === name) ?? null,
     /** A registered method's default parameters. */
     defaults(name) {
@@ -580,7 +618,8 @@ function createHeatmap(ctx) {
     if (!span) return;
     const index = Number(span.getAttribute("data-index"));
     ctx.set({ selected_token: index });
-    ctx.tokenInfluence(index, ctx.level());
+    const level = ctx.level();
+    if (level === "token" || level === "word") ctx.tokenInfluence(index, level);
   });
   tokens.addEventListener("mouseover", (event) => {
     const span = unitAt(event);
@@ -825,9 +864,12 @@ function createMethodPanel(ctx) {
 
 // src/prediction.js
 var LEVELS = [
+  ["token", "Sub-word tokens"],
   ["word", "Words"],
-  ["token", "Sub-word tokens"]
+  ["phrase", "Phrases"],
+  ["clause", "Clauses"]
 ];
+var SPAN_SOURCES = { sst: "the SST parse tree", chunker: "the built-in chunker", user: "your spans" };
 function createHeader(ctx) {
   const model = h("strong", { class: "ne-model" });
   const output = h("span", { class: "ne-muted" });
@@ -877,7 +919,12 @@ function createHeader(ctx) {
       target.disabled = !ctx.canSend();
       target.title = ctx.editable() ? "Explain another class" : READ_ONLY_HINT;
       for (const button of levelButtons) {
-        button.setAttribute("aria-pressed", String(button.getAttribute("data-level") === ctx.level()));
+        const level = button.getAttribute("data-level");
+        button.hidden = !exp.units[level];
+        button.setAttribute("aria-pressed", String(level === ctx.level()));
+        if (exp.spanSource && (level === "phrase" || level === "clause")) {
+          button.title = `Spans from ${SPAN_SOURCES[exp.spanSource] ?? exp.spanSource}`;
+        }
       }
     }
   };
