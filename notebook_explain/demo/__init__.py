@@ -68,6 +68,22 @@ DEMO_MODELS: dict[str, dict] = {
         "arch": "bilstm_attention",
         "arch_options": {"hidden_dim": 128, "dropout": 0.3, "attention": "softmax"},
     },
+    # the sparse-attention experiments (Meister et al. 2021): the same BiLSTM, sparse normalizers
+    "bilstm-sparsemax-sst2": {
+        **_WORD_DEFAULTS,
+        "arch": "bilstm_attention",
+        "arch_options": {"hidden_dim": 128, "dropout": 0.3, "attention": "sparsemax"},
+    },
+    "bilstm-sparsegen-sst2": {
+        **_WORD_DEFAULTS,
+        "arch": "bilstm_attention",
+        "arch_options": {
+            "hidden_dim": 128,
+            "dropout": 0.3,
+            "attention": "sparsegen",
+            "sparsegen_lambda": 0.5,
+        },
+    },
     "bag-sst2": {**_WORD_DEFAULTS, "arch": "bag", "epochs": 10, "arch_options": {"dropout": 0.0}},
 }
 
