@@ -1,0 +1,68 @@
+"""The record an influence query returns: ranked proponents and opponents, as plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class InfluenceItem:
+    """One training example in a ranking.
+
+    ``tokens`` / ``token_scores`` are the example's own tokens and how much each contributes to
+    its ``score`` (leave-token-out, survey eq. 31: score(z) − score(z without the token)); empty
+    when the highlight was not computed for this item.
+    """
+
+    index: int
+    text: str
+    label: str
+    score: float
+    tokens: tuple[str, ...] = ()
+    token_scores: tuple[float, ...] = ()
+
+    def to_json(self) -> dict:
+        return {
+            "index": self.index,
+            "text": self.text,
+            "label": self.label,
+            "score": self.score,
+            "tokens": list(self.tokens),
+            "token_scores": list(self.token_scores),
+        }
+
+
+@dataclass(frozen=True)
+class InfluenceResult:
+    """Training examples that support (``proponents``, highest score first) or oppose
+    (``opponents``, most negative first) a prediction; ``sign_note`` states what the score means.
+
+    ``test_token`` is the test token whose saliency was explained (``token_influence``), else
+    ``None``. ``conformity`` is kNN's share of neighbours labelled with the prediction.
+    ``info`` holds method details (timings, candidate counts), JSON-safe.
+    """
+
+    method: str
+    text: str
+    prediction: str
+    probabilities: tuple[float, ...]
+    sign_note: str
+    proponents: tuple[InfluenceItem, ...]
+    opponents: tuple[InfluenceItem, ...]
+    test_token: int | None = None
+    conformity: float | None = None
+    info: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        """The widget's influence-panel payload."""
+        return {
+            "status": "ready",
+            "method": self.method,
+            "sign_note": self.sign_note,
+            "test_token": self.test_token,
+            "prediction": self.prediction,
+            "conformity": self.conformity,
+            "proponents": [item.to_json() for item in self.proponents],
+            "opponents": [item.to_json() for item in self.opponents],
+            "info": dict(self.info),
+        }
