@@ -10,6 +10,7 @@ import torch
 
 from .errors import ExplainError
 from .explanation import Explanation, MethodResult
+from .likelihood import Likelihoods
 from .methods import available_methods, get_method
 from .methods.context import AttributionContext
 from .models.base import ModelAdapter
@@ -64,8 +65,13 @@ class Explainer:
         self.adapter = _adapter_for(model, tokenizer, device, class_names)
         self.batch_size = batch_size
         self.max_batch_tokens = max_batch_tokens
+        #: the likelihood models of ``marginalization`` (see ``use_mlm`` and ``use_corpus``)
+        self.likelihoods = Likelihoods(self.adapter)
         #: the training record of a demo model (accuracy, settings); empty for user models
         self.info: dict = {}
+        #: a demo model's saved training checkpoints (TracIn), else None
+        self.checkpoints = None
+        self.training_index = None
 
     @classmethod
     def demo(cls, name: str = "minilm-sst2", **kwargs) -> "Explainer":
@@ -82,6 +88,10 @@ class Explainer:
         demo = load_demo(name, **kwargs)
         explainer = cls(demo.adapter, **explainer_kwargs)
         explainer.info = demo.info
+        explainer.likelihoods.use_demo_mlm(
+            **{k: kwargs[k] for k in ("cache_dir", "data_dir", "progress") if k in kwargs}
+        )
+        explainer.checkpoints = demo.path / "checkpoints"
         return explainer
 
     @property
@@ -93,6 +103,21 @@ class Explainer:
         return [
             n for n in available_methods() if get_method(n).requires <= self.adapter.capabilities
         ]
+
+    def use_mlm(self, model, tokenizer=None) -> None:
+        """Attach the masked LM that ``marginalization``'s ``likelihood="mlm"`` uses.
+
+        ``model`` is a Hugging Face hub name or path (``"bert-base-uncased"``, loaded with
+        ``AutoModelForMaskedLM``) or a masked LM with its ``tokenizer``. For a Hugging Face
+        classifier the tokenizer must be the classifier's (an ``ExplainError`` says if not); a
+        word-vocabulary classifier reads the masked LM over its one-word-piece words. Demo
+        models come with the project's MLM head (``notebook_explain.demo.mlm``).
+        """
+        self.likelihoods.use_mlm(model, tokenizer)
+
+    def use_corpus(self, texts, smoothing: float = 0.1) -> None:
+        """Count ``likelihood="unigram"``'s token frequencies on ``texts`` (default: SST-2 train)."""
+        self.likelihoods.use_corpus(texts, smoothing)
 
     # ------------------------------------------------------------------ inputs
     def _check_text(self, text, what="text") -> str:
@@ -200,6 +225,7 @@ class Explainer:
             probabilities = ctx.probabilities
             ctx.target = target_index = self._target_index(target, probabilities)
             ctx.span_levels = levels
+            ctx.likelihoods = self.likelihoods
             for i, (name, (method, params)) in enumerate(resolved.items()):
                 if on_progress is not None:
                     on_progress(name, i, len(resolved))
@@ -263,3 +289,105 @@ class Explainer:
         return ExplainWidget(
             self.explain(text, methods=methods, target=target, **kwargs), explainer=self
         )
+
+    # ---------------------------------------------------------------- influence
+    def index(
+        self,
+        train_texts,
+        train_labels,
+        params: str = "classifier",
+        *,
+        damping: float = 0.01,
+        hessian: str = "auto",
+        checkpoints=None,
+        cache_dir=None,
+        progress: bool = True,
+    ):
+        """Index the training set for ``influence`` and ``token_influence`` queries (fit once).
+
+        ``train_labels`` are class indices or names. ``params="classifier"`` takes influence
+        through the classifier head; ``damping`` is the λ added to its loss Hessian, ``hessian``
+        the inverse solver (``"auto"``, ``"exact"``, ``"cg"``, ``"lissa"``). ``checkpoints`` is a
+        folder of saved head states for TracIn (default: a demo model's; ``False``: none, the
+        final weights act as the one checkpoint). The result is cached
+        on disk, keyed by the model's weights, the data and ``params``. Returns the
+        :class:`~notebook_explain.influence.TrainingIndex`, also kept for later queries.
+        """
+        from .influence import build_index
+
+        if checkpoints is None and self.checkpoints is not None and self.checkpoints.exists():
+            checkpoints = self.checkpoints
+        checkpoints = checkpoints or None
+        self.training_index = build_index(
+            self.adapter,
+            train_texts,
+            train_labels,
+            params=params,
+            damping=damping,
+            hessian=hessian,
+            checkpoints=checkpoints,
+            batch_size=self.batch_size,
+            max_batch_tokens=self.max_batch_tokens,
+            cache_dir=cache_dir,
+            progress=progress,
+        )
+        return self.training_index
+
+    def _influence_query(self, text, target):
+        from .influence.methods import make_query
+
+        index = self.training_index
+        if index is None:
+            raise ExplainError(
+                "No training index yet: build one first with ex.index(train_texts, train_labels)."
+            )
+        _, head = self.adapter.classifier_head()
+        if not torch.equal(head.weight.detach().double().cpu(), index.weight):
+            raise ExplainError(
+                "The model's weights changed since the training index was built; rebuild it with "
+                "ex.index(train_texts, train_labels)."
+            )
+        query = make_query(
+            self.adapter, self._check_text(text), lambda p: self._target_index(target, p)
+        )
+        return index, query
+
+    def influence(
+        self,
+        text: str,
+        k: int = 10,
+        method: str = "influence_function",
+        target: int | str | None = None,
+        highlights: int = 3,
+        candidates: int = 200,
+    ):
+        """The training examples that most support (proponents) or oppose (opponents) the
+        prediction for ``text``: an :class:`~notebook_explain.influence.InfluenceResult`.
+
+        ``method``: ``"influence_function"``, ``"fast_influence"`` (over the ``candidates``
+        nearest training examples), ``"tracin"`` or ``"knn"``; ``result.sign_note`` states what
+        the scores mean. ``target`` is the explained class (default: the predicted one). The top
+        ``highlights`` items per side carry leave-token-out highlights of their own tokens.
+        """
+        from .influence.methods import run
+
+        index, query = self._influence_query(text, target)
+        batching = (self.batch_size, self.max_batch_tokens)
+        return run(self.adapter, index, query, method, k, highlights, batching, candidates)
+
+    def token_influence(
+        self,
+        text: str,
+        token_index: int,
+        k: int = 10,
+        target: int | str | None = None,
+        highlights: int = 3,
+    ):
+        """The training examples that most raise or lower the saliency of token ``token_index``
+        of ``text`` (survey eq. 29, by double backward); an ``InfluenceResult`` with
+        ``test_token`` set."""
+        from .influence.hybrid import token_influence
+
+        index, query = self._influence_query(text, target)
+        batching = (self.batch_size, self.max_batch_tokens)
+        return token_influence(self.adapter, index, query, token_index, k, highlights, batching)

@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import anywidget
+import numpy as np
 import traitlets
 
 from .errors import ExplainError
 from .explanation import Explanation
+from .influence.methods import METHODS as INFLUENCE_METHODS
 from .methods import available_methods, get_method
 
 if TYPE_CHECKING:
@@ -33,9 +35,11 @@ STATE_TRAITS = (
 )  # fmt: skip
 
 NO_INDEX_MESSAGE = (
-    "No training-data influence yet: this version of notebook_explain has no TrainingIndex. "
-    "Influential training examples arrive with ex.index(train_texts, train_labels)."
+    "No training-data influence yet: build a training index with ex.index(train_texts, "
+    "train_labels), then open the widget with ex.show(text)."
 )
+#: training examples per side in the influence panel
+INFLUENCE_K = 5
 
 
 def explanation_payload(explanation: Explanation | None, binary: str = "bytes") -> dict | None:
@@ -113,7 +117,8 @@ class ExplainWidget(anywidget.AnyWidget):
             if explainer is not None
             else (explanation.methods if explanation else ())
         )
-        kwargs.setdefault("influence", {"status": "empty", "message": NO_INDEX_MESSAGE})
+        if "influence" not in kwargs:
+            kwargs["influence"] = self._influence(explanation)
         if explanation is not None:
             kwargs.setdefault("method", explanation.methods[0])
             kwargs.setdefault("compare", list(explanation.methods))
@@ -156,6 +161,7 @@ class ExplainWidget(anywidget.AnyWidget):
                 )
             if not isinstance(content, dict) or content.get("type") not in (
                 "explain",
+                "influence",
                 "token_influence",
             ):
                 raise ExplainError(f"Unknown request from the widget: {content!r}.")
@@ -163,8 +169,12 @@ class ExplainWidget(anywidget.AnyWidget):
             self.busy = True
             if content["type"] == "explain":
                 self._recompute(content)
+            elif content["type"] == "influence":
+                self.status = "Ranking training examples…"
+                self.influence = self._influence(self._value, content.get("method"))
             else:
-                self.influence = {"status": "empty", "message": NO_INDEX_MESSAGE}
+                self.status = "Ranking training examples by their influence on this token…"
+                self.influence = self._token_influence(content)
         except Exception as exc:  # noqa: BLE001 - shown in the widget instead of lost in the kernel log
             message = str(exc) if isinstance(exc, ExplainError) else f"{type(exc).__name__}: {exc}"
             self.error = message
@@ -190,6 +200,39 @@ class ExplainWidget(anywidget.AnyWidget):
             on_progress=progress,
         )
         self._set_value(explanation)
+        method = self.influence.get("method")
+        self.influence = self._influence(explanation, method if method in INFLUENCE_METHODS else None)
+
+    # --------------------------------------------------------------- influence
+    def _influence(self, explanation, method=None) -> dict:
+        """The influence panel's state: the ranked training examples for the shown text, or
+        the empty state with how to build an index."""
+        index = getattr(self._explainer, "training_index", None)
+        if index is None or explanation is None:
+            return {"status": "empty", "message": NO_INDEX_MESSAGE}
+        result = self._explainer.influence(
+            explanation.text,
+            k=INFLUENCE_K,
+            method=method or "influence_function",
+            target=explanation.target,
+        )
+        return {**result.to_json(), "methods": list(INFLUENCE_METHODS)}
+
+    def _token_influence(self, request: dict) -> dict:
+        """The hybrid query (survey eq. 29) for a clicked token, or a word's first token."""
+        explanation = self._value
+        if getattr(self._explainer, "training_index", None) is None:
+            return {"status": "empty", "message": NO_INDEX_MESSAGE}
+        index = int(request.get("index", -1))
+        if request.get("level") == "word":
+            tokens = np.flatnonzero(explanation.word_index == index)
+            if len(tokens) == 0:
+                raise ExplainError(f"There is no word {index} in this explanation.")
+            index = int(tokens[0])
+        result = self._explainer.token_influence(
+            explanation.text, index, k=INFLUENCE_K, target=explanation.target
+        )
+        return {**result.to_json(), "methods": list(INFLUENCE_METHODS)}
 
     # ------------------------------------------------------------------ export
     def to_html(self, path: str | Path | None = None, title: str | None = None) -> str:

@@ -159,3 +159,40 @@ def test_export_to_a_missing_folder_says_so(explained, tmp_path):
     with pytest.raises(ExplainError, match="does not exist"):
         explained.to_html(tmp_path / "no-such-folder" / "e.html")
     assert not (tmp_path / "no-such-folder").exists()
+
+
+def test_influence_panel_answers_the_method_switch_and_token_clicks(vocab, tmp_path):
+    from conftest import make_word_model
+
+    from notebook_explain import Explainer
+
+    ex = Explainer(make_word_model("gru", vocab), vocab, device="cpu")
+    train = SENTENCES * 4
+    labels = [1, 0, 0] * 4
+    w = ex.show(SENTENCES[0], methods=["signed_grad_input"])
+    assert w.influence["status"] == "empty" and "ex.index(" in w.influence["message"]
+    ex.index(train, labels, cache_dir=tmp_path, progress=False)
+    w = ex.show(SENTENCES[0], methods=["signed_grad_input"])
+    panel = w.influence
+    expected = ex.influence(SENTENCES[0], k=5, target=w.value.target).to_json()
+    assert panel["status"] == "ready" and panel["method"] == "influence_function"
+    assert [i["index"] for i in panel["proponents"]] == [i["index"] for i in expected["proponents"]]
+    assert set(panel["methods"]) >= {"influence_function", "tracin", "knn"}
+
+    w._handle_custom_msg({"type": "influence", "method": "knn"}, [])
+    assert w.error == "" and w.influence["method"] == "knn"
+
+    word = 1  # "gorgeous": for a word model, word i is token i
+    w._handle_custom_msg({"type": "token_influence", "index": word, "level": "word"}, [])
+    direct = ex.token_influence(SENTENCES[0], word, k=5, target=w.value.target).to_json()
+    assert w.error == "" and w.influence["test_token"] == word
+    assert [i["score"] for i in w.influence["opponents"]] == pytest.approx(
+        [i["score"] for i in direct["opponents"]]
+    )
+    # a new text gets a new ranking, with the method the panel shows
+    w._handle_custom_msg({"type": "explain", "text": SENTENCES[1]}, [])
+    assert w.influence["method"] == "influence_function" and w.influence["test_token"] is None
+    again = ex.influence(SENTENCES[1], k=5, target=w.value.target).to_json()
+    assert [i["score"] for i in w.influence["proponents"]] == pytest.approx(
+        [i["score"] for i in again["proponents"]]
+    )

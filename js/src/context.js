@@ -103,6 +103,11 @@ export function createContext(model) {
     tokenInfluence(index, level) {
       if (ctx.canSend()) model.send({ type: "token_influence", index, level });
     },
+
+    /** Rank the training examples for the whole input again, with another influence method. */
+    influence(method) {
+      if (ctx.canSend()) model.send({ type: "influence", method });
+    },
   };
   return ctx;
 }

@@ -1,5 +1,6 @@
 // The influence panel: training examples that most support (proponents) or oppose (opponents)
-// the prediction, each with its own token highlights.
+// the prediction (or one test token's saliency), each with its own token highlights, and a
+// switch between the influence methods.
 
 import { paint } from "./colors.js";
 import { tracker } from "./context.js";
@@ -48,6 +49,39 @@ function itemList(title, kind, items, exp, scale) {
   ]);
 }
 
+/** The method select (when the kernel lists its methods), else the method's name. */
+function methodSwitch(ctx, influence) {
+  const methods = Array.isArray(influence.methods) ? influence.methods.map(String) : [];
+  if (methods.length === 0) {
+    return influence.method ? h("p", { class: "ne-muted", text: `Influence method: ${influence.method}` }) : null;
+  }
+  const select = h(
+    "select",
+    {
+      class: "ne-influence-method",
+      "data-testid": "ne-influence-method",
+      "aria-label": "Influence method",
+      onchange: () => ctx.influence(select.value),
+    },
+    methods.map((name) => h("option", { value: name, text: name })),
+  );
+  select.value = String(influence.test_token === null || influence.test_token === undefined ? influence.method : "");
+  select.disabled = !ctx.canSend();
+  return h("label", { class: "ne-bar" }, ["Influence method ", select]);
+}
+
+/** What was explained: the whole prediction, or one token's saliency; kNN's conformity. */
+function subject(influence, exp) {
+  const token = influence.test_token;
+  const about =
+    token === null || token === undefined
+      ? "Training examples behind the prediction"
+      : `Training examples behind the saliency of “${exp?.tokens[token] ?? `token ${token}`}” (click another token to change it)`;
+  const conformity =
+    typeof influence.conformity === "number" ? ` · conformity ${(influence.conformity * 100).toFixed(0)}%` : "";
+  return h("p", { class: "ne-muted", text: about + conformity });
+}
+
 export function createInfluence(ctx) {
   const el = h("div", { class: "ne-influence" });
   const changed = tracker();
@@ -68,8 +102,9 @@ export function createInfluence(ctx) {
         [],
       );
       fill(el, [
+        methodSwitch(ctx, influence),
+        subject(influence, exp),
         influence.sign_note ? h("p", { class: "ne-hint", text: String(influence.sign_note) }) : null,
-        influence.method ? h("p", { class: "ne-muted", text: `Influence method: ${influence.method}` }) : null,
         h("div", { class: "ne-influence-lists" }, [
           itemList("Proponents", "proponents", proponents, exp, scale),
           itemList("Opponents", "opponents", opponents, exp, scale),

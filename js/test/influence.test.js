@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import test from "node:test";
-import { mount } from "../testing/helpers.js";
+import { mount, window } from "../testing/helpers.js";
 
 const item = (index, label, score, text, tokens, tokenScores) => ({
   index,
@@ -47,4 +47,28 @@ test("ready: proponents and opponents, ranked, with labels, scores and highlight
   assert.equal(items[0].querySelectorAll(".ne-tok")[1].style.backgroundColor, "rgb(179, 88, 6)");
   assert.equal(items[2].closest(".ne-opponents") !== null, true);
   assert.equal($(".ne-influence").textContent.split("Positive: pushes").length, 2); // sign note once
+});
+
+test("the method switch asks the kernel for another ranking; a token query names the token", () => {
+  const influence = {
+    status: "ready",
+    method: "influence_function",
+    methods: ["influence_function", "tracin", "knn"],
+    sign_note: "",
+    test_token: 4,
+    conformity: 0.8,
+    proponents: [],
+    opponents: [],
+  };
+  const { $, model } = mount({ view: "influence", influence });
+  const select = $('[data-testid="ne-influence-method"]');
+  assert.deepEqual(
+    [...select.options].map((o) => o.value),
+    ["influence_function", "tracin", "knn"],
+  );
+  assert.match($(".ne-influence").textContent, /saliency of “un”/);
+  assert.match($(".ne-influence").textContent, /conformity 80%/);
+  select.value = "knn";
+  select.dispatchEvent(new window.Event("change"));
+  assert.deepEqual(model.sent, [{ type: "influence", method: "knn" }]);
 });

@@ -1,6 +1,16 @@
 """Attribution methods, registered by name. Importing this package registers them all."""
 
-from . import gradient, integrated_gradients, perturbation, reduction  # noqa: F401  (registration side effect)
+from . import (  # noqa: F401  (registration side effect)
+    attention,
+    gradient,
+    integrated_gradients,
+    lime,
+    marginalization,
+    perturbation,
+    propagation,
+    reat,
+    reduction,
+)
 from .base import Attribution, Method, Param, available_methods, get_method, register
 
 __all__ = ["Attribution", "Method", "Param", "available_methods", "get_method", "register"]

@@ -35,6 +35,8 @@ class AttributionContext:
         self.target: int | None = None
         #: the phrase and clause word ranges of the input (``spans.span_levels``), set with target
         self.span_levels: dict[str, list[tuple[int, int]]] = {}
+        #: the Explainer's likelihood models (``likelihood.Likelihoods``) for marginalization
+        self.likelihoods = None
         with torch.no_grad():
             self.embeddings = adapter.embed(encoded.input_ids).detach()  # (1, L, D)
         self._leaf = self.embeddings.clone().requires_grad_(True)

@@ -44,9 +44,62 @@ class Encoded:
         return int(self.input_ids.shape[1])
 
 
+@dataclass(frozen=True)
+class RecurrentDirection:
+    """One direction of a GRU/LSTM unrolled over one sequence, in the order it reads the words.
+
+    Row ``k`` is the step after reading ``k + 1`` words: the forward direction reads x_1 … x_T,
+    the backward one x_T … x_1. ``gates`` holds PyTorch's gate activations by name, each (T, H):
+    a GRU's ``reset``, ``update`` (z, weighting the previous state) and ``candidate`` (n); an
+    LSTM's ``input``, ``forget``, ``cell_input`` (g) and ``output``. ``cell`` is an LSTM's cell
+    states, ``None`` for a GRU.
+    """
+
+    hidden: torch.Tensor  # (T, H) h_1 … h_T
+    gates: dict[str, torch.Tensor]
+    cell: torch.Tensor | None = None  # (T, H) c_1 … c_T
+
+
+@dataclass(frozen=True)
+class RecurrentStates:
+    """What ``recurrent_states`` returns: logits = ``output_weight`` @ [final states] + bias.
+
+    The final-state vector concatenates the directions in order: the forward state after x_T,
+    then (bidirectional) the backward state after x_1.
+    """
+
+    cell_type: str  # "gru" | "lstm"
+    directions: tuple[RecurrentDirection, ...]  # forward, then backward if bidirectional
+    output_weight: torch.Tensor  # (C, H × directions)
+    output_bias: torch.Tensor  # (C,)
+
+
 @runtime_checkable
 class ModelAdapter(Protocol):
-    """What every model wrapper provides (see ``hf.HFAdapter`` and ``word.WordModelAdapter``)."""
+    """What every model wrapper provides (see ``hf.HFAdapter`` and ``word.WordModelAdapter``).
+
+    Optional hooks, present when the matching capability flag is declared:
+
+    - ``ATTENTION``: ``attentions(embeddings, attention_mask, token_type_ids=None)`` → the
+      attention probabilities, shape (B, layers, heads, queries, L), without autograd (a
+      Transformer: every layer's self-attention, queries = L; an attention classifier: its one
+      query); and ``attention_normalizer``, a dict naming the function that normalized them
+      (``{"normalizer": "softmax" | "sparsemax" | "sparsegen", "sparsegen_lambda": λ}``).
+    - ``RECURRENT``: ``recurrent_states(embeddings)`` → ``RecurrentStates``: the (1, L, D)
+      embeddings of one unpadded sequence run through the model's single GRU/LSTM layer step by
+      step, each direction's hidden states and gates, and the output Linear that maps the
+      concatenated final states to the logits (no autograd).
+    - ``PROPAGATION``: ``propagation_logits(embeddings, attention_mask, token_type_ids, rule)`` →
+      the (B, C) logits of ``logits``, from a forward pass whose nonlinear ops follow ``rule``
+      (``notebook_explain.propagation.rules``: LRP-ε or DeepLIFT rescale), so that the gradient
+      w.r.t. the embeddings is the rule's multiplier; DeepLIFT's batch is inputs then references.
+
+    Hooks for training-data influence (``notebook_explain.influence``), on every adapter:
+    ``classifier_head()`` → ``(name, Linear)``, the final Linear layer that maps the head features
+    to the logits (``name`` as in ``named_parameters``); ``head_features(embeddings,
+    attention_mask, token_type_ids=None)`` → the (B, H) features entering it, differentiable; and
+    ``named_parameters()``, the model's parameters by name.
+    """
 
     name: str
     class_names: list[str]
@@ -94,3 +147,14 @@ class frozen_parameters:
         for p, flag in self.flags:
             p.requires_grad_(flag)
         return False
+
+
+def head_input(head: torch.nn.Module, forward, *args) -> torch.Tensor:
+    """The input that ``head`` receives while ``forward(*args)`` runs (a forward pre-hook)."""
+    captured = []
+    handle = head.register_forward_pre_hook(lambda _, inputs: captured.append(inputs[0]))
+    try:
+        forward(*args)
+    finally:
+        handle.remove()
+    return captured[-1]

@@ -10,6 +10,7 @@ import torch
 from ..device import resolve_device
 from ..errors import ExplainError
 from .base import ATTENTION, EMBEDDINGS, MASK_TOKEN, PROPAGATION, Encoded, frozen_parameters
+from .base import head_input as _head_input
 
 #: ``config.model_type`` values whose layers ``propagation_logits`` knows how to rewrite
 PROPAGATION_MODEL_TYPES = ("bert",)
@@ -61,6 +62,7 @@ class HFAdapter:
         if getattr(config, "model_type", None) in PROPAGATION_MODEL_TYPES:
             capabilities.add(PROPAGATION)
         self.capabilities = frozenset(capabilities)
+        self.attention_normalizer = {"normalizer": "softmax"}
         limits = [
             x
             for x in (
@@ -143,3 +145,70 @@ class HFAdapter:
 
     def parameters_frozen(self):
         return frozen_parameters(self.model)
+
+    def propagation_logits(self, embeddings, attention_mask, token_type_ids, rule) -> torch.Tensor:
+        """``logits`` with every nonlinear op handed to ``rule`` (``propagation.rules``)."""
+        from ..propagation.transformer import rule_logits  # imports transformers' BERT modules
+
+        return rule_logits(self.model, embeddings, attention_mask, token_type_ids, rule)
+
+    def classifier_head(self) -> tuple[str, torch.nn.Linear]:
+        """The name and module of the final Linear layer that maps the head features to the logits."""
+        heads = [
+            (name, module)
+            for name, module in self.model.named_modules()
+            if isinstance(module, torch.nn.Linear) and module.out_features == len(self.class_names)
+        ]
+        if not heads:
+            raise ExplainError(
+                f"{type(self.model).__name__} has no Linear layer with {len(self.class_names)} "
+                "outputs to treat as its classifier head."
+            )
+        return heads[-1]
+
+    def head_features(self, embeddings, attention_mask, token_type_ids=None) -> torch.Tensor:
+        """(B, H) features entering ``classifier_head()`` (differentiable, like ``logits``)."""
+        return _head_input(
+            self.classifier_head()[1], self.logits, embeddings, attention_mask, token_type_ids
+        )
+
+    def named_parameters(self):
+        """The model's named parameters (for fingerprints and parameter-subset gradients)."""
+        return self.model.named_parameters()
+
+    def attentions(self, embeddings, attention_mask, token_type_ids=None) -> torch.Tensor:
+        """(B, layers, heads, L, L) self-attention probabilities of every layer, without autograd.
+
+        The sdpa and flash kernels return no attention probabilities, so this pass runs with
+        eager attention; every config's attention setting is put back afterwards.
+        """
+        kwargs = {"inputs_embeds": embeddings, "attention_mask": attention_mask}
+        if token_type_ids is not None:
+            kwargs["token_type_ids"] = token_type_ids
+        configs = _configs(self.model)
+        saved = [config._attn_implementation_internal for config in configs]
+        try:
+            if self.model.config._attn_implementation != "eager":
+                self.model.set_attn_implementation("eager")
+            with torch.no_grad():
+                attentions = self.model(**kwargs, output_attentions=True).attentions
+        finally:
+            for config, implementation in zip(configs, saved):
+                config._attn_implementation_internal = implementation
+        if not attentions or any(a is None for a in attentions):
+            raise ExplainError(
+                f"{type(self.model).__name__} returned no attention probabilities. Load it with "
+                'attn_implementation="eager" to explain it with attention.'
+            )
+        return torch.stack(attentions, dim=1)
+
+
+def _configs(model) -> list:
+    """Every distinct config of the model, its submodels and their sub-configs."""
+    found, pending = {}, [getattr(module, "config", None) for module in model.modules()]
+    while pending:
+        config = pending.pop()
+        if hasattr(config, "_attn_implementation_internal") and id(config) not in found:
+            found[id(config)] = config
+            pending.extend(getattr(config, key, None) for key in config.sub_configs)
+    return list(found.values())

@@ -9,7 +9,18 @@ import torch
 
 from ..device import resolve_device
 from ..errors import ExplainError
-from .base import ATTENTION, EMBEDDINGS, PROPAGATION, RECURRENT, Encoded, frozen_parameters
+from ..propagation.word import rule_logits as propagation_rule_logits
+from .base import (
+    ATTENTION,
+    EMBEDDINGS,
+    PROPAGATION,
+    RECURRENT,
+    Encoded,
+    RecurrentDirection,
+    RecurrentStates,
+    frozen_parameters,
+)
+from .base import head_input as _head_input
 
 #: the architectures whose encoder is one plain GRU/LSTM (REAT decomposes them)
 RECURRENT_ARCHS = ("gru", "lstm", "bigru", "bilstm")
@@ -59,6 +70,11 @@ class WordModelAdapter:
             | ({RECURRENT} if arch in RECURRENT_ARCHS else set())
         )
         self.max_length = max_length
+        if arch == "bilstm_attention":
+            config = model.config
+            self.attention_normalizer = {"normalizer": config["attention"]}
+            if config["attention"] == "sparsegen":
+                self.attention_normalizer["sparsegen_lambda"] = float(config["sparsegen_lambda"])
 
     def encode(self, text: str, text_pair: str | None = None) -> Encoded:
         if text_pair is not None:
@@ -109,3 +125,91 @@ class WordModelAdapter:
 
     def parameters_frozen(self):
         return frozen_parameters(self.model)
+
+    def propagation_logits(self, embeddings, attention_mask, token_type_ids, rule) -> torch.Tensor:
+        """``logits`` with every nonlinear op handed to ``rule`` (``propagation.rules``)."""
+        mask = attention_mask.bool()
+        if embeddings.shape[1] == 0 or not mask.any(-1).all():
+            embeddings, mask = self._pad_empty_rows(embeddings, mask)
+        return propagation_rule_logits(self.model, embeddings, mask, rule)
+
+    def classifier_head(self) -> tuple[str, torch.nn.Linear]:
+        """The name and module of the final Linear layer that maps the head features to the logits."""
+        return "output", self.model.output
+
+    def head_features(self, embeddings, attention_mask, token_type_ids=None) -> torch.Tensor:
+        """(B, H) features entering ``classifier_head()`` (differentiable, like ``logits``)."""
+        return _head_input(
+            self.model.output, self.logits, embeddings, attention_mask, token_type_ids
+        )
+
+    def named_parameters(self):
+        """The model's named parameters (for fingerprints and parameter-subset gradients)."""
+        return self.model.named_parameters()
+
+    def attentions(self, embeddings, attention_mask, token_type_ids=None) -> torch.Tensor:
+        """(B, 1, 1, 1, L): ``bilstm_attention``'s additive-attention distribution, the one query
+        of its classifier over the hidden states (one "layer", one "head"), without autograd."""
+        with torch.no_grad():
+            _, weights = self.model.forward_embeddings(
+                embeddings, attention_mask.bool(), return_attention=True
+            )
+        return weights[:, None, None, None, :]
+
+    def recurrent_states(self, embeddings: torch.Tensor) -> RecurrentStates:
+        """The model's GRU/LSTM unrolled step by step over the (1, L, D) embeddings of one
+        unpadded sequence, from its ``nn.GRU``/``nn.LSTM`` weights, without autograd."""
+        arch = self.model.config["arch"]
+        if arch not in RECURRENT_ARCHS:
+            raise ExplainError(
+                f"recurrent_states needs a plain recurrent model ({', '.join(RECURRENT_ARCHS)}); "
+                f"this one is {arch!r}."
+            )
+        if embeddings.dim() != 3 or embeddings.shape[0] != 1:
+            raise ExplainError(
+                f"recurrent_states takes the (1, L, D) embeddings of one sequence, got shape "
+                f"{tuple(embeddings.shape)}."
+            )
+        rnn, x = self.model.encoder.rnn, embeddings[0]
+        with torch.no_grad():
+            directions = [_unroll(rnn, x, "")]
+            if rnn.bidirectional:
+                directions.append(_unroll(rnn, x.flip(0), "_reverse"))
+        return RecurrentStates(
+            cell_type="lstm" if isinstance(rnn, torch.nn.LSTM) else "gru",
+            directions=tuple(directions),
+            output_weight=self.model.output.weight.detach(),
+            output_bias=self.model.output.bias.detach(),
+        )
+
+
+def _unroll(rnn: torch.nn.RNNBase, x: torch.Tensor, suffix: str) -> RecurrentDirection:
+    """One direction (weights ``*_l0{suffix}``) of a one-layer GRU/LSTM run over ``x`` (T, D) from
+    a zero state, with PyTorch's gate equations and gate order (LSTM i, f, g, o; GRU r, z, n)."""
+    w_ih, b_ih, w_hh, b_hh = (
+        getattr(rnn, f"{name}_l0{suffix}")
+        for name in ("weight_ih", "bias_ih", "weight_hh", "bias_hh")
+    )
+    from_inputs = x @ w_ih.T + b_ih  # (T, gates × H): the input terms of every step at once
+    h = c = x.new_zeros(rnn.hidden_size)
+    steps = []
+    for projected in from_inputs:
+        from_state = w_hh @ h + b_hh
+        if isinstance(rnn, torch.nn.LSTM):
+            i, f, g, o = (projected + from_state).chunk(4)
+            i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+            c = f * c + i * g
+            h = o * torch.tanh(c)
+            steps.append(
+                {"hidden": h, "cell": c, "input": i, "forget": f, "cell_input": g, "output": o}
+            )
+        else:
+            x_r, x_z, x_n = projected.chunk(3)
+            h_r, h_z, h_n = from_state.chunk(3)
+            r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
+            n = torch.tanh(x_n + r * h_n)
+            h = (1 - z) * n + z * h
+            steps.append({"hidden": h, "reset": r, "update": z, "candidate": n})
+    stacked = {key: torch.stack([step[key] for step in steps]) for key in steps[0]}
+    hidden, cell = stacked.pop("hidden"), stacked.pop("cell", None)
+    return RecurrentDirection(hidden=hidden, gates=stacked, cell=cell)

@@ -341,6 +341,10 @@ function createContext(model) {
     },
     tokenInfluence(index, level) {
       if (ctx.canSend()) model.send({ type: "token_influence", index, level });
+    },
+    /** Rank the training examples for the whole input again, with another influence method. */
+    influence(method) {
+      if (ctx.canSend()) model.send({ type: "influence", method });
     }
   };
   return ctx;
@@ -698,6 +702,31 @@ function itemList(title, kind, items, exp, scale) {
     )
   ]);
 }
+function methodSwitch(ctx, influence) {
+  const methods = Array.isArray(influence.methods) ? influence.methods.map(String) : [];
+  if (methods.length === 0) {
+    return influence.method ? h("p", { class: "ne-muted", text: `Influence method: ${influence.method}` }) : null;
+  }
+  const select = h(
+    "select",
+    {
+      class: "ne-influence-method",
+      "data-testid": "ne-influence-method",
+      "aria-label": "Influence method",
+      onchange: () => ctx.influence(select.value)
+    },
+    methods.map((name) => h("option", { value: name, text: name }))
+  );
+  select.value = String(influence.test_token === null || influence.test_token === void 0 ? influence.method : "");
+  select.disabled = !ctx.canSend();
+  return h("label", { class: "ne-bar" }, ["Influence method ", select]);
+}
+function subject(influence, exp) {
+  const token = influence.test_token;
+  const about = token === null || token === void 0 ? "Training examples behind the prediction" : `Training examples behind the saliency of “${exp?.tokens[token] ?? `token ${token}`}” (click another token to change it)`;
+  const conformity = typeof influence.conformity === "number" ? ` · conformity ${(influence.conformity * 100).toFixed(0)}%` : "";
+  return h("p", { class: "ne-muted", text: about + conformity });
+}
 function createInfluence(ctx) {
   const el = h("div", { class: "ne-influence" });
   const changed = tracker();
@@ -718,8 +747,9 @@ function createInfluence(ctx) {
         []
       );
       fill(el, [
+        methodSwitch(ctx, influence),
+        subject(influence, exp),
         influence.sign_note ? h("p", { class: "ne-hint", text: String(influence.sign_note) }) : null,
-        influence.method ? h("p", { class: "ne-muted", text: `Influence method: ${influence.method}` }) : null,
         h("div", { class: "ne-influence-lists" }, [
           itemList("Proponents", "proponents", proponents, exp, scale),
           itemList("Opponents", "opponents", opponents, exp, scale)
