@@ -85,7 +85,8 @@ if (ui === "lab") {
   // the kernel's own numbers for the first widget
   const kernelCell = await runNewCell(
     'import json\nprint("NE-KERNEL", json.dumps({"method": widget.method, "words": list(widget.value.words), ' +
-      '"scores": {m: widget.value.scores(m).tolist() for m in widget.value.methods}}))',
+      '"scores": {m: widget.value.scores(m).tolist() for m in widget.value.methods}, ' +
+      '"influence": [i["index"] for side in ("proponents", "opponents") for i in influential.influence[side]]}))',
   );
   const printed = await kernelCell.locator(".jp-OutputArea-output").first().textContent();
   result.kernel = JSON.parse(printed.slice(printed.indexOf("NE-KERNEL") + 10));
@@ -110,9 +111,17 @@ if (ui === "lab") {
   }
   await reduction.screenshot({ path: `${screenshots}/reduction.png` });
 
+  // the influence panel lists the kernel's ranked training examples
+  const influence = roots.nth(3);
+  await influence.locator('[data-testid="ne-influence-item"]').first().waitFor({ timeout: minutes(1) });
+  result.influence = await influence
+    .locator('[data-testid="ne-influence-item"]')
+    .evaluateAll((els) => els.map((el) => Number(el.getAttribute("data-index"))));
+  await influence.screenshot({ path: `${screenshots}/influence.png` });
+
   // an XSS payload typed by a user stays text
   await runNewCell(`ex.show('<img src=x onerror="window.__xss=1"> <script>window.__xss=2</script> ok', methods=["saliency_l2"])`);
-  const xssRoot = roots.nth(3);
+  const xssRoot = roots.nth(4);
   await xssRoot.locator('[data-testid="ne-token"]').first().waitFor({ timeout: minutes(1) });
   result.xssTokens = await tokens(xssRoot);
   result.xss = await page.evaluate(() => ({

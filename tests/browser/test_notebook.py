@@ -84,7 +84,7 @@ def test_quickstart_in_jupyterlab(jupyter_url, notebook_dir):
     notebook = fresh_quickstart(notebook_dir, "quickstart-lab.ipynb")
     r = run_script("notebook", JUPYTER_URL=jupyter_url, UI="lab", NOTEBOOK=notebook)
     assert r["errors"] == [] and r["pageErrors"] == []
-    assert r["widgets"] >= 3
+    assert r["widgets"] >= 4
     kernel = r["kernel"]
     # one unit per word, with the kernel's scores for the selected method
     assert [t["text"] for t in r["tokens"]] == kernel["words"]
@@ -109,6 +109,8 @@ def test_quickstart_in_jupyterlab(jupyter_url, notebook_dir):
         and steps[1]["struck"] >= 1
         and steps[2]["struck"] >= steps[1]["struck"]
     )
+    # the influence panel shows the kernel's ranked training examples, in order
+    assert len(r["influence"]) > 0 and r["influence"] == kernel["influence"]
     # a payload typed by the user is shown as text and never runs
     assert r["xss"] == {"flag": None, "injected": 0}
     assert "<" in [t["text"] for t in r["xssTokens"]] and "img" in [
