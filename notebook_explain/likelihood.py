@@ -189,8 +189,10 @@ class WordPieceMaskedLM(Likelihood):
             vocabulary,
             f"masked LM {name} over the {coverage} of {total} words that are one word piece",
         )
-        mask = tokenizer.mask_token_id
-        self._offset = tokenizer.build_inputs_with_special_tokens([mask]).index(mask)
+        # the tokenizer's single-sentence template around one [MASK]: [CLS] [MASK] [SEP] for BERT
+        template = tokenizer(tokenizer.mask_token, add_special_tokens=True)["input_ids"]
+        self._offset = template.index(tokenizer.mask_token_id)
+        self._prefix, self._suffix = template[: self._offset], template[self._offset + 1 :]
 
     def _row(self, ids, masked, keep, position: int) -> tuple[list[int], int]:
         """The word-piece sequence of one row and the index of its queried [MASK]."""
@@ -204,7 +206,7 @@ class WordPieceMaskedLM(Likelihood):
                 sequence.append(self.tokenizer.mask_token_id)
             else:
                 sequence.extend(self.pieces[word])
-        sequence = self.tokenizer.build_inputs_with_special_tokens(sequence)
+        sequence = self._prefix + sequence + self._suffix
         if len(sequence) > self.tokenizer.model_max_length:
             raise ExplainError(
                 f"The input is {len(sequence)} word pieces long, more than the masked LM's maximum "
