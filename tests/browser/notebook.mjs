@@ -8,7 +8,14 @@ const { browser, page, pageErrors } = await launch();
 const result = { pageErrors };
 const minutes = (n) => n * 60000;
 
+// JupyterLab may ask which kernel to use when the page connects slowly: keep the proposed one
+async function acceptKernelDialog() {
+  const select = page.locator(".jp-Dialog .jp-mod-accept", { hasText: /^Select$/ });
+  if (await select.isVisible()) await select.click();
+}
+
 async function menu(top, item) {
+  await acceptKernelDialog();
   await page.locator(".lm-MenuBar-itemLabel", { hasText: new RegExp(`^${top}$`) }).click();
   await page.locator(".lm-Menu-itemLabel", { hasText: new RegExp(`^${item}$`) }).click();
 }
