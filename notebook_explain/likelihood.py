@@ -87,24 +87,29 @@ class Likelihood:
         """
         raise NotImplementedError
 
-    def _rows(self, log_p: torch.Tensor, n: int) -> torch.Tensor:
-        return log_p.expand(n, -1)
+
+class _ContextFree(Likelihood):
+    """The same distribution ``log_p`` (V,) at every position, whatever the context."""
+
+    def __init__(self, vocabulary: Vocabulary, log_p: torch.Tensor, description: str):
+        super().__init__(vocabulary, description)
+        self.log_p = log_p
+
+    def log_probs(self, input_ids, masked, positions, attention_mask, token_type_ids):
+        return self.log_p.to(input_ids.device).expand(input_ids.shape[0], -1)
 
 
-class Uniform(Likelihood):
+class Uniform(_ContextFree):
     kind = "uniform"
 
     def __init__(self, vocabulary: Vocabulary):
         n = int(vocabulary.candidates.sum())
-        super().__init__(vocabulary, f"uniform over {n} tokens")
-        self._log_p = torch.full((vocabulary.size,), -math.inf, dtype=torch.float64)
-        self._log_p[vocabulary.candidates] = -math.log(n)
-
-    def log_probs(self, input_ids, masked, positions, attention_mask, token_type_ids):
-        return self._rows(self._log_p.to(input_ids.device), input_ids.shape[0])
+        log_p = torch.full((vocabulary.size,), -math.inf, dtype=torch.float64)
+        log_p[vocabulary.candidates] = -math.log(n)
+        super().__init__(vocabulary, log_p, f"uniform over {n} tokens")
 
 
-class Unigram(Likelihood):
+class Unigram(_ContextFree):
     """p(x̃) = (count(x̃) + α) / (N + α·|V|) over the candidate tokens of a corpus."""
 
     kind = "unigram"
@@ -112,10 +117,13 @@ class Unigram(Likelihood):
     def __init__(self, vocabulary: Vocabulary, counts: torch.Tensor, smoothing: float, what: str):
         counts = counts.double().masked_fill(~vocabulary.candidates, 0.0)
         smoothed = (counts + smoothing).masked_fill(~vocabulary.candidates, 0.0)
-        super().__init__(
-            vocabulary, f"unigram over {int(counts.sum())} tokens of {what} (α = {smoothing:g})"
-        )
-        self._log_p = (smoothed / smoothed.sum()).log()
+        if not smoothed.sum() > 0:
+            raise ExplainError(
+                f"The unigram corpus ({what}) holds none of the classifier's tokens; pass other "
+                "texts to use_corpus, or a smoothing > 0."
+            )
+        description = f"unigram over {int(counts.sum())} tokens of {what} (α = {smoothing:g})"
+        super().__init__(vocabulary, (smoothed / smoothed.sum()).log(), description)
 
     @classmethod
     def from_texts(
@@ -127,12 +135,9 @@ class Unigram(Likelihood):
             warnings.simplefilter("ignore")
             for text in texts:
                 encoded = adapter.encode(text)
-                ids = encoded.input_ids[0, torch.as_tensor(~encoded.special_mask)].cpu()
+                ids = encoded.input_ids[0].cpu()[torch.as_tensor(~encoded.special_mask)]
                 counts += torch.bincount(ids, minlength=vocabulary.size)[: vocabulary.size]
         return cls(vocabulary, counts, smoothing, f"{len(texts)} texts")
-
-    def log_probs(self, input_ids, masked, positions, attention_mask, token_type_ids):
-        return self._rows(self._log_p.to(input_ids.device), input_ids.shape[0])
 
 
 def _logits(model, **inputs) -> torch.Tensor:
@@ -157,7 +162,8 @@ class MaskedLM(Likelihood):
         if token_type_ids is not None:
             inputs["token_type_ids"] = token_type_ids
         logits = _logits(self.model, **inputs)
-        rows = logits[torch.arange(len(positions)), positions, : self.vocabulary.size].double()
+        rows = logits[torch.arange(len(positions), device=positions.device), positions]
+        rows = rows[:, : self.vocabulary.size].double()
         allowed = self.vocabulary.candidates.to(rows.device)
         return torch.log_softmax(rows.masked_fill(~allowed, -math.inf), -1)
 

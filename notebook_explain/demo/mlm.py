@@ -39,7 +39,7 @@ MLM_VERSION = 1
 
 MLM_CONFIG = {
     "layers": 4,
-    "epochs": 2,
+    "epochs": 5,
     "batch_size": 32,
     "learning_rate": 2e-3,
     "mask_rate": 0.15,
@@ -213,7 +213,7 @@ def train_mlm_head(cfg: dict, tokenizer, texts, dev_texts, device, progress: boo
             bar.set_postfix(loss=f"{loss.item() / count:.3f}")
     bar.close()
     seconds = time.perf_counter() - start
-    dev = torch.Generator().manual_seed(cfg["seed"] + 1)  # the same dev masks for every head
+    dev = torch.Generator().manual_seed(cfg["seed"] + 1)  # dev masks apart from training masks
     total, correct, count = 0.0, 0, 0
     with torch.no_grad():
         for batch in _batches(tokenizer, dev_texts, cfg, device, dev):

@@ -115,7 +115,7 @@ def _likelihoods(ctx, likelihood: Likelihood, units: _Units, rows: _Fillings, st
     pending = (column >= step) & (column < units.sizes[rows.unit_of][:, None])
     input_ids = ctx.encoded.input_ids.expand(n, -1).clone()
     r, c = filled.nonzero(as_tuple=True)
-    input_ids[r, positions[r, c]] = rows.tokens[r, c].to(device)
+    input_ids[r.to(device), positions[r, c].to(device)] = rows.tokens[r, c].to(device)
     masked = torch.zeros(n, ctx.length, dtype=torch.bool)
     r, c = pending.nonzero(as_tuple=True)
     masked[r, positions[r, c]] = True
