@@ -205,9 +205,7 @@ class Explanation:
         """The input-reduction path (needs ``input_reduction`` among the methods)."""
         info = self.result("input_reduction").info
         steps = tuple(
-            MappingProxyType(
-                {**step, "tokens": tuple(self.tokens[i] for i in step["remaining"])}
-            )
+            MappingProxyType({**step, "tokens": tuple(self.tokens[i] for i in step["remaining"])})
             for step in info["steps"]
         )
         final = tuple(info["final"])

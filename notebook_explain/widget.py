@@ -91,7 +91,9 @@ class ExplainWidget(anywidget.AnyWidget):
     methods = traitlets.List(traitlets.Dict()).tag(sync=True)
     method = traitlets.Unicode("").tag(sync=True)
     compare = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    level = traitlets.Enum(("token", "word", "phrase", "clause"), default_value="word").tag(sync=True)
+    level = traitlets.Enum(("token", "word", "phrase", "clause"), default_value="word").tag(
+        sync=True
+    )
     threshold = traitlets.Float(0.0, min=0.0, max=1.0).tag(sync=True)
     top_k = traitlets.Float(100.0, min=1.0, max=100.0).tag(sync=True)
     selected_token = traitlets.Int(-1).tag(sync=True)
@@ -201,7 +203,9 @@ class ExplainWidget(anywidget.AnyWidget):
         )
         self._set_value(explanation)
         method = self.influence.get("method")
-        self.influence = self._influence(explanation, method if method in INFLUENCE_METHODS else None)
+        self.influence = self._influence(
+            explanation, method if method in INFLUENCE_METHODS else None
+        )
 
     # --------------------------------------------------------------- influence
     def _influence(self, explanation, method=None) -> dict:

@@ -9,7 +9,9 @@ import torch
 
 from ..device import resolve_device
 from ..errors import ExplainError
+from ..propagation.rules import ForwardRule
 from ..propagation.word import rule_logits as propagation_rule_logits
+from ..propagation.word import unroll
 from .base import (
     ATTENTION,
     EMBEDDINGS,
@@ -158,7 +160,8 @@ class WordModelAdapter:
 
     def recurrent_states(self, embeddings: torch.Tensor) -> RecurrentStates:
         """The model's GRU/LSTM unrolled step by step over the (1, L, D) embeddings of one
-        unpadded sequence, from its ``nn.GRU``/``nn.LSTM`` weights, without autograd."""
+        unpadded sequence, from its ``nn.GRU``/``nn.LSTM`` weights, without autograd (the same
+        unrolling the propagation rules use, under the plain ``ForwardRule``)."""
         arch = self.model.config["arch"]
         if arch not in RECURRENT_ARCHS:
             raise ExplainError(
@@ -170,46 +173,26 @@ class WordModelAdapter:
                 f"recurrent_states takes the (1, L, D) embeddings of one sequence, got shape "
                 f"{tuple(embeddings.shape)}."
             )
-        rnn, x = self.model.encoder.rnn, embeddings[0]
-        with torch.no_grad():
-            directions = [_unroll(rnn, x, "")]
-            if rnn.bidirectional:
-                directions.append(_unroll(rnn, x.flip(0), "_reverse"))
+        rnn = self.model.encoder.rnn
+        mask = torch.ones(embeddings.shape[:2], dtype=torch.bool, device=embeddings.device)
+        directions = []
+        for suffix in ("", "_reverse") if rnn.bidirectional else ("",):
+            gates: dict[str, torch.Tensor] = {}
+            with torch.no_grad():
+                hidden, _ = unroll(rnn, suffix, embeddings, mask, ForwardRule(), gates)
+            # (1, T, H) in token order → (T, H) in the order this direction reads the words
+            in_reading_order = (lambda t: t[0].flip(0)) if suffix else (lambda t: t[0])
+            cell = gates.pop("cell", None)
+            directions.append(
+                RecurrentDirection(
+                    hidden=in_reading_order(hidden),
+                    gates={key: in_reading_order(value) for key, value in gates.items()},
+                    cell=None if cell is None else in_reading_order(cell),
+                )
+            )
         return RecurrentStates(
             cell_type="lstm" if isinstance(rnn, torch.nn.LSTM) else "gru",
             directions=tuple(directions),
             output_weight=self.model.output.weight.detach(),
             output_bias=self.model.output.bias.detach(),
         )
-
-
-def _unroll(rnn: torch.nn.RNNBase, x: torch.Tensor, suffix: str) -> RecurrentDirection:
-    """One direction (weights ``*_l0{suffix}``) of a one-layer GRU/LSTM run over ``x`` (T, D) from
-    a zero state, with PyTorch's gate equations and gate order (LSTM i, f, g, o; GRU r, z, n)."""
-    w_ih, b_ih, w_hh, b_hh = (
-        getattr(rnn, f"{name}_l0{suffix}")
-        for name in ("weight_ih", "bias_ih", "weight_hh", "bias_hh")
-    )
-    from_inputs = x @ w_ih.T + b_ih  # (T, gates × H): the input terms of every step at once
-    h = c = x.new_zeros(rnn.hidden_size)
-    steps = []
-    for projected in from_inputs:
-        from_state = w_hh @ h + b_hh
-        if isinstance(rnn, torch.nn.LSTM):
-            i, f, g, o = (projected + from_state).chunk(4)
-            i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
-            c = f * c + i * g
-            h = o * torch.tanh(c)
-            steps.append(
-                {"hidden": h, "cell": c, "input": i, "forget": f, "cell_input": g, "output": o}
-            )
-        else:
-            x_r, x_z, x_n = projected.chunk(3)
-            h_r, h_z, h_n = from_state.chunk(3)
-            r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
-            n = torch.tanh(x_n + r * h_n)
-            h = (1 - z) * n + z * h
-            steps.append({"hidden": h, "reset": r, "update": z, "candidate": n})
-    stacked = {key: torch.stack([step[key] for step in steps]) for key in steps[0]}
-    hidden, cell = stacked.pop("hidden"), stacked.pop("cell", None)
-    return RecurrentDirection(hidden=hidden, gates=stacked, cell=cell)

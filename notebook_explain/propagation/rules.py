@@ -95,10 +95,32 @@ class Rule:
         return normalised if bias is None else normalised + bias
 
 
-class EpsilonRule(Rule):
+class ForwardRule(Rule):
+    """The ordinary forward pass: every primitive is the plain op (used to unroll an RNN with
+    the same code the rules use, e.g. for REAT's gate values)."""
+
+    def unary(self, f, z):
+        return f(z)
+
+    def product(self, a, b, *, constant, op=torch.mul):
+        return op(a, b)
+
+    def max(self, x, mask):
+        return x.masked_fill(~mask, float("-inf")).amax(-1)
+
+    def softmax(self, scores):
+        return torch.softmax(scores, dim=-1)
+
+    def sparsemax(self, scores, mask):
+        return sparsemax(scores.masked_fill(~mask, float("-inf")), dim=-1)
+
+
+class EpsilonRule(ForwardRule):
     """LRP-ε. At ``epsilon = 0`` the rewritten network is linear in its inputs and biases, so the
     input relevances plus the biases' relevance sum to the output exactly; ``epsilon > 0`` absorbs
-    some relevance at every activation whose input is small."""
+    some relevance at every activation whose input is small. Max, softmax and sparsemax are the
+    plain ops: LRP takes the selected element, and normalised weights are only ever a product's
+    constant factor."""
 
     def __init__(self, epsilon: float = 0.0):
         if not epsilon >= 0:
@@ -120,15 +142,6 @@ class EpsilonRule(Rule):
         if constant == "b":
             return op(a, b.detach())
         raise ExplainError(f'product: constant must be "a" or "b", got {constant!r}.')
-
-    def max(self, x, mask):
-        return x.masked_fill(~mask, float("-inf")).amax(-1)
-
-    def softmax(self, scores):
-        return torch.softmax(scores, dim=-1)  # only ever a product's constant factor under LRP
-
-    def sparsemax(self, scores, mask):
-        return sparsemax(scores.masked_fill(~mask, float("-inf")), dim=-1)
 
 
 class RescaleRule(Rule):

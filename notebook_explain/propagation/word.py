@@ -40,20 +40,22 @@ def rule_logits(
 def _recurrent_features(encoder, embeddings, mask, rule):
     """The final states of each direction, or the attended states with attention."""
     rnn = encoder.rnn
-    runs = [_unroll(rnn, "", embeddings, mask, rule)]
+    runs = [unroll(rnn, "", embeddings, mask, rule)]
     if rnn.bidirectional:
-        runs.append(_unroll(rnn, "_reverse", embeddings, mask, rule))
+        runs.append(unroll(rnn, "_reverse", embeddings, mask, rule))
     if encoder.attention is None:
         return torch.cat([final for _, final in runs], dim=-1)
     states = torch.cat([states for states, _ in runs], dim=-1)
     return _attend(encoder.attention, states, mask, rule)
 
 
-def _unroll(rnn: nn.RNNBase, suffix: str, embeddings, mask, rule):
+def unroll(rnn: nn.RNNBase, suffix: str, embeddings, mask, rule, gates: dict | None = None):
     """One direction of a single-layer GRU/LSTM: ((B, L, H) states, zero at padding; (B, H) final).
 
     The reverse direction starts at each sequence's last valid token: on right padding its state
-    stays zero until then, as with packed sequences.
+    stays zero until then, as with packed sequences. When ``gates`` is a dict, it receives every
+    step's gate activations by name, each (B, L, H) in token order: a GRU's ``reset``, ``update``
+    and ``candidate``; an LSTM's ``input``, ``forget``, ``cell_input``, ``output`` and ``cell``.
     """
     weight = lambda name: getattr(rnn, f"{name}_l0{suffix}")
     inputs = F.linear(embeddings, weight("weight_ih"), weight("bias_ih"))  # (B, L, gates·H)
@@ -62,15 +64,18 @@ def _unroll(rnn: nn.RNNBase, suffix: str, embeddings, mask, rule):
     c = torch.zeros_like(h)
     lstm = isinstance(rnn, nn.LSTM)
     states: list[torch.Tensor | None] = [None] * length
+    steps: list[dict | None] = [None] * length
     for t in range(length - 1, -1, -1) if suffix else range(length):
         recurrent = F.linear(h, weight("weight_hh"), weight("bias_hh"))
         if lstm:
-            h_new, c_new = _lstm_step(inputs[:, t], recurrent, c, rule)
+            h_new, c_new, steps[t] = _lstm_step(inputs[:, t], recurrent, c, rule)
         else:
-            h_new, c_new = _gru_step(inputs[:, t], recurrent, h, rule), c
+            (h_new, steps[t]), c_new = _gru_step(inputs[:, t], recurrent, h, rule), c
         valid = mask[:, t, None]
         h, c = torch.where(valid, h_new, h), torch.where(valid, c_new, c)
         states[t] = torch.where(valid, h_new, 0.0)
+    if gates is not None:
+        gates.update({key: torch.stack([s[key] for s in steps], dim=1) for key in steps[0]})
     return torch.stack(states, dim=1), h
 
 
@@ -79,7 +84,8 @@ def _lstm_step(inputs, recurrent, c, rule):
     i, f, o = (rule.unary(torch.sigmoid, gate) for gate in (i, f, o))
     g = rule.unary(torch.tanh, g)
     c = rule.product(f, c, constant="a") + rule.product(i, g, constant="a")
-    return rule.product(o, rule.unary(torch.tanh, c), constant="a"), c
+    h = rule.product(o, rule.unary(torch.tanh, c), constant="a")
+    return h, c, {"input": i, "forget": f, "cell_input": g, "output": o, "cell": c}
 
 
 def _gru_step(inputs, recurrent, h, rule):
@@ -88,7 +94,8 @@ def _gru_step(inputs, recurrent, h, rule):
     r = rule.unary(torch.sigmoid, x_r + h_r)
     z = rule.unary(torch.sigmoid, x_z + h_z)
     n = rule.unary(torch.tanh, x_n + rule.product(r, h_n, constant="a"))
-    return rule.product(1 - z, n, constant="a") + rule.product(z, h, constant="a")
+    h = rule.product(1 - z, n, constant="a") + rule.product(z, h, constant="a")
+    return h, {"reset": r, "update": z, "candidate": n}
 
 
 def _attend(attention, states, mask, rule):
