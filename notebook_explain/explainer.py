@@ -258,7 +258,15 @@ class Explainer:
             truncated_tokens=encoded.truncated_tokens,
             span_levels=levels,
             span_source=span_source,
+            explainer=self,
         )
+
+    def evaluate(self, explanation: Explanation, metrics=None):
+        """``explanation.evaluate(metrics)`` with this explainer's model (for an explanation
+        loaded from JSON, which does not keep its explainer)."""
+        from .metrics import evaluate
+
+        return evaluate(self, explanation, metrics)
 
     def explain_many(
         self, texts: Sequence[str], progress: bool = True, **kwargs

@@ -122,6 +122,8 @@ class Explanation:
     span_levels: Mapping[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
     #: where the spans came from: "sst" (the SST parse tree), "chunker" or "user"
     span_source: str = ""
+    #: the Explainer that made it (for ``evaluate``); not serialised, not compared
+    explainer: Any = field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "tokens", tuple(self.tokens))
@@ -210,6 +212,14 @@ class Explanation:
         )
         final = tuple(info["final"])
         return Reduction(steps, final, tuple(self.tokens[i] for i in final))
+
+    def evaluate(self, metrics=None):
+        """Faithfulness and plausibility metrics for every method here (``metrics.evaluate``):
+        names, or a dict of name → parameters; default ``metrics.DEFAULT_METRICS``. Returns an
+        ``Evaluation`` with a value per method and metric, the curves and the agreement matrix."""
+        from .metrics import evaluate
+
+        return evaluate(self.explainer, self, metrics)
 
     # ------------------------------------------------------------ serialisation
     def to_json(self) -> tuple[dict, list[bytes]]:

@@ -258,16 +258,21 @@ def sst_tree(words: Sequence[str], data_dir=None):
     return None if line is None else PhraseTree.from_ptb(line)
 
 
+def leaves_of_words(words: Sequence[str], tree) -> list[int]:
+    """The index of the tree leaf each word belongs to: the leaf its first character falls in,
+    matching normalised text (a leaf such as "'s" may hold two tokenizer words)."""
+    leaf_starts = np.cumsum([0] + [len(_normalised(w)) for w in tree.words[:-1]]).tolist()
+    word_starts = np.cumsum([0] + [len(_normalised(w)) for w in words[:-1]]).tolist()
+    return [bisect_right(leaf_starts, s) - 1 for s in word_starts]
+
+
 def tree_phrases(words: Sequence[str], tree, clauses: Ranges) -> Ranges:
     """The largest tree nodes of at most ``PHRASE_MAX_WORDS`` words inside one clause.
 
-    Words and tree leaves are matched by their normalised text: each word belongs to the leaf its
-    first character falls in (a leaf such as "'s" may hold two tokenizer words). A word that no
-    such node covers (a leaf longer than the limit) is a phrase alone.
+    Words and tree leaves are matched by ``leaves_of_words``. A word that no such node covers (a
+    leaf longer than the limit) is a phrase alone.
     """
-    leaf_starts = np.cumsum([0] + [len(_normalised(w)) for w in tree.words[:-1]]).tolist()
-    word_starts = np.cumsum([0] + [len(_normalised(w)) for w in words[:-1]]).tolist()
-    leaf_of_word = [bisect_right(leaf_starts, s) - 1 for s in word_starts]
+    leaf_of_word = leaves_of_words(words, tree)
     clause_of_word = [i for i, (a, b) in enumerate(clauses) for _ in range(a, b)]
     phrases, covered = [], 0
     for leaf_start, leaf_end, _ in tree.spans():  # pre-order: a node before its descendants

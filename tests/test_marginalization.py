@@ -45,6 +45,8 @@ def brute_force(probs, ids: torch.Tensor, target: int, weights: dict[int, float]
 
 
 def marginalization(explainer, text, **params):
+    """Run the method alone; uncapped (``max_candidates=0``) unless the test sets a cap."""
+    params.setdefault("max_candidates", 0)
     e = explainer.explain(text, methods={"marginalization": params})
     return e, e.result("marginalization")
 
@@ -89,6 +91,17 @@ def test_truncation_keeps_exactly_the_candidates_above_sigma_and_renormalises(ss
     expected = brute_force(probs, ids, e.target, kept, range(len(ids)))
     assert result.info["candidates"] == [len(kept)] * len(ids)
     np.testing.assert_allclose(result.scores, expected, rtol=1e-4, atol=1e-6)
+    assert result.info["units_capped"] == 0
+
+    cap = 7  # the default cap keeps the most likely candidates, ties in vocabulary order
+    _, capped = marginalization(
+        explainer, text, likelihood="unigram", sigma=sigma, max_candidates=cap
+    )
+    top = dict(sorted(kept.items(), key=lambda item: -item[1])[:cap])
+    expected = brute_force(probs, ids, e.target, top, range(len(ids)))
+    assert capped.info["candidates"] == [cap] * len(ids)
+    assert capped.info["units_capped"] == len(ids)
+    np.testing.assert_allclose(capped.scores, expected, rtol=1e-4, atol=1e-6)
 
 
 def test_truncated_marginalisation_correlates_with_full(sst2_train, data_dir):

@@ -8,6 +8,7 @@ from . import (  # noqa: F401  (registration side effect)
     marginalization,
     perturbation,
     propagation,
+    random_baseline,
     reat,
     reduction,
 )

@@ -8,6 +8,7 @@ per token for the context's input, target class and explained output.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +60,19 @@ class Param:
         }
 
 
+def resolve_params(owner: str, params: Mapping[str, Param], given: Mapping | None) -> dict:
+    """``params``' defaults overlaid with ``given``, each value checked against its Param
+    (``owner`` is the method or metric named in the errors)."""
+    given = dict(given or {})
+    unknown = sorted(set(given) - set(params))
+    if unknown:
+        valid = ", ".join(params) or "none"
+        raise ExplainError(
+            f"{owner} has no parameter {', '.join(unknown)}; its parameters: {valid}."
+        )
+    return {k: p.check(owner, k, given.get(k, p.default)) for k, p in params.items()}
+
+
 @dataclass
 class Attribution:
     """What ``Method.attribute`` returns: token scores plus method-specific diagnostics."""
@@ -83,15 +97,7 @@ class Method:
         raise NotImplementedError
 
     def resolve_params(self, given: dict | None) -> dict:
-        """Defaults overlaid with ``given``, each value checked against its Param."""
-        given = dict(given or {})
-        unknown = sorted(set(given) - set(self.params))
-        if unknown:
-            valid = ", ".join(self.params) or "none"
-            raise ExplainError(
-                f"{self.name} has no parameter {', '.join(unknown)}; its parameters: {valid}."
-            )
-        return {k: p.check(self.name, k, given.get(k, p.default)) for k, p in self.params.items()}
+        return resolve_params(self.name, self.params, given)
 
     def metadata(self) -> dict:
         return {

@@ -23,8 +23,10 @@ soon as its joint likelihood falls below σ (which keeps exactly the joint candi
 word's score is shared equally by its tokens, so word-level sums give the word's WoE.
 
 A unit none of whose candidates reach σ keeps its single most likely one, and ``max_candidates``
-(0: no cap) keeps at most that many, the most likely, per unit (for a word, at every step of its
-chain). Special tokens score 0. Every likelihood query and every candidate input goes through the
+keeps at most that many, the most likely, per unit (for a word, at every step of its chain). Its
+default, 200, bounds the cost to a few batched passes per token: it binds only where the likelihood
+is flat (the uniform or unigram prior, a weak masked LM), and ``info["units_capped"]`` says how
+often it did; ``max_candidates=0`` is the paper's pure σ truncation. Special tokens score 0. Every likelihood query and every candidate input goes through the
 models in batched passes of ``ctx.rows_per_pass`` rows, candidates of all units packed together.
 """
 
@@ -138,7 +140,7 @@ def _candidates(ctx, likelihood, units: _Units, sigma: float, cap: int, counts: 
         torch.zeros(n, units.width, dtype=torch.long),
         torch.zeros(n, dtype=torch.float64),
     )
-    complete = []
+    complete, capped = [], torch.zeros(n, dtype=torch.bool)
     for step in range(units.width):
         finished = units.sizes[current.unit_of] == step
         complete.append(current[finished])
@@ -159,8 +161,10 @@ def _candidates(ctx, likelihood, units: _Units, sigma: float, cap: int, counts: 
         counts["units_below_sigma"] += len(rescued)
         current = _Fillings.cat([kept, rescued])
         if cap:
+            capped |= torch.bincount(current.unit_of, minlength=n) > cap
             current = current.most_likely(cap)
     complete.append(current)
+    counts["units_capped"] = int(capped.sum())
     result = _Fillings.cat(complete)
     return result[torch.argsort(result.unit_of, stable=True)]
 
@@ -211,7 +215,10 @@ class Marginalization(Method):
         ),
         "unit": Param("token", "marginalise each token, or each whole word", choices=UNITS),
         "max_candidates": Param(
-            0, "at most this many candidates per unit, the most likely (0: no cap)", low=0
+            200,
+            "at most this many candidates per unit, the most likely (0: no cap, the paper's "
+            "pure σ truncation)",
+            low=0,
         ),
     }
 
@@ -235,6 +242,7 @@ class Marginalization(Method):
                 "classifier_passes",
                 "classifier_rows",
                 "units_below_sigma",
+                "units_capped",
             ),
             0,
         )

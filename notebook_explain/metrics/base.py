@@ -1,0 +1,102 @@
+"""The Metric contract: what every metric declares so tables and the widget rank methods without
+special cases (after ferret's evaluators): a name, its range, its direction and its parameters."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+
+from ..errors import ExplainError
+from ..methods.base import Param, resolve_params
+
+if TYPE_CHECKING:
+    from .probe import Probe
+
+DIRECTIONS = ("higher", "lower", "neither")
+
+
+@dataclass(frozen=True)
+class Curve:
+    """The curve behind a value: ``y`` against ``x``, with axis labels for plots."""
+
+    x: np.ndarray
+    y: np.ndarray
+    x_label: str
+    y_label: str
+
+    def to_json(self) -> dict:
+        return {
+            "x": [float(v) for v in self.x],
+            "y": [float(v) for v in self.y],
+            "x_label": self.x_label,
+            "y_label": self.y_label,
+        }
+
+
+@dataclass(frozen=True)
+class MetricValue:
+    """One metric for one method on one explanation. ``value`` is nan when the metric does not
+    apply to this input (``info["reason"]`` says why)."""
+
+    value: float
+    curve: Curve | None = None
+    info: Mapping = field(default_factory=dict)
+
+    @classmethod
+    def not_applicable(cls, reason: str) -> MetricValue:
+        return cls(math.nan, None, {"reason": reason})
+
+
+class Metric:
+    """A metric of one method's scores on one explanation (subclasses set the metadata)."""
+
+    name: str = ""
+    range: tuple[float, float] = (-math.inf, math.inf)
+    direction: str = "higher"  # which values are better: "higher", "lower" or "neither"
+    kind: str = "faithfulness"  # or "plausibility", "dispersion", "agreement"
+    description: str = ""
+    paper: str = ""
+    params: ClassVar[dict[str, Param]] = {}
+
+    def compute(self, probe: Probe, method: str, **params) -> MetricValue:
+        raise NotImplementedError
+
+    def resolve_params(self, given: Mapping | None) -> dict:
+        return resolve_params(self.name, self.params, given)
+
+    def metadata(self) -> dict:
+        return {
+            "name": self.name,
+            "range": [float(self.range[0]), float(self.range[1])],
+            "direction": self.direction,
+            "kind": self.kind,
+            "description": self.description,
+            "paper": self.paper,
+            "params": {k: p.to_json() for k, p in self.params.items()},
+        }
+
+
+_REGISTRY: dict[str, Metric] = {}
+
+
+def register(metric: Metric) -> Metric:
+    if metric.direction not in DIRECTIONS:
+        raise ValueError(f"{metric.name}: direction must be one of {DIRECTIONS}.")
+    _REGISTRY[metric.name] = metric
+    return metric
+
+
+def available_metrics() -> list[str]:
+    return list(_REGISTRY)
+
+
+def get_metric(name: str) -> Metric:
+    if name not in _REGISTRY:
+        raise ExplainError(
+            f"Unknown metric {name!r}. Available metrics: {', '.join(available_metrics())}."
+        )
+    return _REGISTRY[name]

@@ -1,0 +1,170 @@
+"""``evaluate``: every requested metric for every method of one explanation, the curves behind
+them and the method-agreement matrix, as one plain record (``Evaluation``)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import ExplainError
+from .base import MetricValue, get_metric
+from .probe import Probe
+from .statistics import kendall_tau_b, top_k_overlap
+
+DEFAULT_METRICS = ("aopc", "deletion", "comprehensiveness", "sufficiency", "loo_pearson")
+AGREEMENT_TOP_K = 5
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """Pairwise agreement of the methods' word scores: Kendall's τ-b of the scores and the
+    overlap of their top-k words (``k`` capped at the number of words)."""
+
+    methods: tuple[str, ...]
+    rank_correlation: np.ndarray  # (M, M)
+    top_k_overlap: np.ndarray  # (M, M)
+    k: int
+
+    def to_json(self) -> dict:
+        as_lists = lambda m: [[None if math.isnan(v) else float(v) for v in row] for row in m]
+        return {
+            "methods": list(self.methods),
+            "rank_correlation": as_lists(self.rank_correlation),
+            "top_k_overlap": as_lists(self.top_k_overlap),
+            "k": self.k,
+        }
+
+
+def agreement(explanation, k: int = AGREEMENT_TOP_K) -> Agreement:
+    methods = explanation.methods
+    scores = [explanation.scores(m, "word") for m in methods]
+    m = len(methods)
+    tau, overlap = np.eye(m), np.eye(m)
+    for i in range(m):
+        for j in range(i + 1, m):
+            tau[i, j] = tau[j, i] = kendall_tau_b(scores[i], scores[j])
+            overlap[i, j] = overlap[j, i] = top_k_overlap(scores[i], scores[j], k)
+    return Agreement(tuple(methods), tau, overlap, min(k, len(explanation.words)))
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """``values[method][metric]`` (nan where a metric does not apply; ``results`` has why), the
+    metrics' metadata, and the method agreement."""
+
+    methods: tuple[str, ...]
+    metrics: tuple[dict, ...]
+    results: Mapping[str, Mapping[str, MetricValue]]
+    agreement: Agreement
+    forward_rows: int = 0
+    params: Mapping[str, Mapping] = field(default_factory=dict)
+
+    @property
+    def values(self) -> dict[str, dict[str, float]]:
+        return {m: {k: r.value for k, r in per.items()} for m, per in self.results.items()}
+
+    def value(self, method: str, metric: str) -> float:
+        return self.results[method][metric].value
+
+    def best(self, metric: str) -> str | None:
+        """The method with the best value of ``metric`` (by its direction), or None."""
+        meta = next((m for m in self.metrics if m["name"] == metric), None)
+        if meta is None:
+            raise ExplainError(f"This evaluation has no {metric!r}; it has {self.metric_names}.")
+        if meta["direction"] == "neither":
+            return None
+        values = {m: self.value(m, metric) for m in self.methods}
+        values = {m: v for m, v in values.items() if not math.isnan(v)}
+        if not values:
+            return None
+        pick = max if meta["direction"] == "higher" else min
+        return pick(values, key=values.get)
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        return tuple(m["name"] for m in self.metrics)
+
+    def to_json(self) -> dict:
+        """Plain JSON for the widget (nan → null)."""
+        number = lambda v: None if math.isnan(v) else float(v)
+        return {
+            "metrics": list(self.metrics),
+            "methods": list(self.methods),
+            "values": {
+                m: {k: number(r.value) for k, r in per.items()} for m, per in self.results.items()
+            },
+            "curves": {
+                m: {k: r.curve.to_json() for k, r in per.items() if r.curve is not None}
+                for m, per in self.results.items()
+            },
+            "reasons": {
+                m: {k: r.info["reason"] for k, r in per.items() if "reason" in r.info}
+                for m, per in self.results.items()
+            },
+            "agreement": self.agreement.to_json(),
+        }
+
+    def __repr__(self) -> str:
+        names = self.metric_names
+        width = max(len(m) for m in self.methods) + 2
+        header = " " * width + "  ".join(f"{n:>17}" for n in names)
+        lines = ["Evaluation", header]
+        for method in self.methods:
+            cells = []
+            for n in names:
+                v = self.value(method, n)
+                cells.append(f"{'n/a' if math.isnan(v) else f'{v:.4f}':>17}")
+            lines.append(f"{method:<{width}}" + "  ".join(cells))
+        return "\n".join(lines)
+
+
+def _metric_specs(metrics) -> dict[str, dict]:
+    if metrics is None:
+        return {name: {} for name in DEFAULT_METRICS}
+    if isinstance(metrics, str):
+        metrics = [metrics]
+    if isinstance(metrics, Mapping):
+        specs = {k: dict(v or {}) for k, v in metrics.items()}
+    elif isinstance(metrics, Sequence):
+        specs = {name: {} for name in metrics}
+    else:
+        raise ExplainError(
+            "metrics must be a metric name, a list of names or a dict of name → parameters, "
+            f"got {type(metrics).__name__}."
+        )
+    if not specs:
+        raise ExplainError("metrics is empty; name at least one metric (see available_metrics()).")
+    return specs
+
+
+def evaluate(explainer, explanation, metrics=None) -> Evaluation:
+    """Every metric of ``metrics`` (names, or a dict of name → parameters; default
+    ``DEFAULT_METRICS``) for every method of ``explanation``, made by ``explainer``'s model."""
+    if explainer is None:
+        raise ExplainError(
+            "Evaluating needs the model: use the Explanation that Explainer.explain returned, or "
+            "call explainer.evaluate(explanation, metrics=...)."
+        )
+    resolved = {}
+    for name, params in _metric_specs(metrics).items():
+        metric = get_metric(name)
+        resolved[name] = (metric, metric.resolve_params(params))
+    probe = Probe(explainer, explanation)
+    results = {
+        method: {
+            name: metric.compute(probe, method, **params)
+            for name, (metric, params) in resolved.items()
+        }
+        for method in explanation.methods
+    }
+    return Evaluation(
+        methods=explanation.methods,
+        metrics=tuple(metric.metadata() for metric, _ in resolved.values()),
+        results=results,
+        agreement=agreement(explanation),
+        forward_rows=probe.forward_rows,
+        params={name: params for name, (_, params) in resolved.items()},
+    )
