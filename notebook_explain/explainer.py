@@ -283,19 +283,23 @@ class Explainer:
             for t in tqdm(list(texts), desc="explaining", disable=not progress)
         ]
 
-    def show(self, text: str, methods=None, target=None, **kwargs):
+    def show(self, text: str, methods=None, target=None, evaluate: bool = False, **kwargs):
         """Explain ``text`` and return the live widget (display it, or make it a cell's last line).
 
         ``methods`` defaults to ``DEFAULT_METHODS`` plus ``input_reduction`` (the reduction
         stepper). The widget can edit the text, switch the target class, add methods and change
-        their parameters: each recomputes here, in the kernel. Keyword arguments go to ``explain``.
+        their parameters: each recomputes here, in the kernel. ``evaluate=True`` also computes
+        each method's faithfulness up front (what its Faithfulness button does). Keyword arguments
+        go to ``explain``.
         """
         from .widget import ExplainWidget
 
         if methods is None:
             methods = [*DEFAULT_METHODS, "input_reduction"]
         return ExplainWidget(
-            self.explain(text, methods=methods, target=target, **kwargs), explainer=self
+            self.explain(text, methods=methods, target=target, **kwargs),
+            explainer=self,
+            evaluate=evaluate,
         )
 
     # ---------------------------------------------------------------- influence

@@ -21,6 +21,7 @@ from .errors import ExplainError
 from .explanation import Explanation
 from .influence.methods import METHODS as INFLUENCE_METHODS
 from .methods import available_methods, get_method
+from .metrics import DEFAULT_METRICS, evaluate
 
 if TYPE_CHECKING:
     from .explainer import Explainer
@@ -31,8 +32,9 @@ VIEWS = ("heatmap", "compare", "reduction", "influence")
 #: the traits that make up what the views show (and what a static export carries)
 STATE_TRAITS = (
     "explanation", "methods", "method", "compare", "level", "threshold", "top_k", "selected_token",
-    "view", "reduction_step", "influence", "editable", "busy", "status", "error",
+    "view", "reduction_step", "influence", "evaluation", "editable", "busy", "status", "error",
 )  # fmt: skip
+REQUESTS = ("explain", "influence", "token_influence", "evaluate")
 
 NO_INDEX_MESSAGE = (
     "No training-data influence yet: build a training index with ex.index(train_texts, "
@@ -40,6 +42,10 @@ NO_INDEX_MESSAGE = (
 )
 #: training examples per side in the influence panel
 INFLUENCE_K = 5
+NO_MODEL_MESSAGE = (
+    "Evaluating faithfulness needs the model, and this explanation has none (it was loaded from "
+    "JSON): open it with Explainer.show(text), or run explainer.evaluate(explanation)."
+)
 
 
 def explanation_payload(explanation: Explanation | None, binary: str = "bytes") -> dict | None:
@@ -81,7 +87,9 @@ class ExplainWidget(anywidget.AnyWidget):
 
     Build it with ``Explainer.show(text)`` (recomputing works: edit the text, pick a target class
     or a parameter) or ``Explanation.widget()`` (display only). ``widget.value`` is the current
-    Explanation; ``widget.to_html(path)`` saves a standalone page of what is shown.
+    Explanation; ``widget.to_html(path)`` saves a standalone page of what is shown. The
+    Faithfulness button (or ``evaluate=True``) runs ``metrics.DEFAULT_METRICS`` on every method
+    into the ``evaluation`` trait (``Evaluation.to_json()``; ``{}`` until then and after a recompute).
     """
 
     _esm = STATIC / "widget.js"
@@ -100,13 +108,18 @@ class ExplainWidget(anywidget.AnyWidget):
     view = traitlets.Enum(VIEWS, default_value="heatmap").tag(sync=True)
     reduction_step = traitlets.Int(0, min=0).tag(sync=True)
     influence = traitlets.Dict().tag(sync=True)
+    evaluation = traitlets.Dict().tag(sync=True)
     editable = traitlets.Bool(False).tag(sync=True)
     busy = traitlets.Bool(False).tag(sync=True)
     status = traitlets.Unicode("").tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
 
     def __init__(
-        self, explanation: Explanation | None = None, explainer: "Explainer | None" = None, **kwargs
+        self,
+        explanation: Explanation | None = None,
+        explainer: "Explainer | None" = None,
+        evaluate: bool = False,
+        **kwargs,
     ):
         if explanation is not None and not isinstance(explanation, Explanation):
             raise ExplainError(
@@ -126,6 +139,8 @@ class ExplainWidget(anywidget.AnyWidget):
             kwargs.setdefault("compare", list(explanation.methods))
             for name in [kwargs["method"], *kwargs["compare"]]:
                 explanation.result(name)  # a clear error for a method the explanation lacks
+        if evaluate:
+            kwargs["evaluation"] = self._evaluation(explanation)
         super().__init__(
             explanation=explanation_payload(explanation),
             methods=methods_metadata(names),
@@ -152,25 +167,24 @@ class ExplainWidget(anywidget.AnyWidget):
             )
             self.selected_token = -1
             self.reduction_step = 0
+            self.evaluation = {}
             self.explanation = explanation_payload(explanation)
 
     # ---------------------------------------------------------------- requests
     def _on_message(self, _widget, content, _buffers):
         try:
-            if self._explainer is None:
+            if not isinstance(content, dict) or content.get("type") not in REQUESTS:
+                raise ExplainError(f"Unknown request from the widget: {content!r}.")
+            if self._explainer is None and content["type"] != "evaluate":
                 raise ExplainError(
                     "This widget only displays an Explanation; to recompute, open it with Explainer.show(text)."
                 )
-            if not isinstance(content, dict) or content.get("type") not in (
-                "explain",
-                "influence",
-                "token_influence",
-            ):
-                raise ExplainError(f"Unknown request from the widget: {content!r}.")
             self.error = ""
             self.busy = True
             if content["type"] == "explain":
                 self._recompute(content)
+            elif content["type"] == "evaluate":
+                self.evaluation = self._evaluation(self._value, self._evaluation_progress)
             elif content["type"] == "influence":
                 self.status = "Ranking training examples…"
                 self.influence = self._influence(self._value, content.get("method"))
@@ -206,6 +220,20 @@ class ExplainWidget(anywidget.AnyWidget):
         self.influence = self._influence(
             explanation, method if method in INFLUENCE_METHODS else None
         )
+
+    # ------------------------------------------------------------ faithfulness
+    def _evaluation(self, explanation: Explanation | None, on_progress=None) -> dict:
+        """``metrics.DEFAULT_METRICS`` for every method of ``explanation`` as the ``evaluation``
+        trait, with the widget's explainer or else the one that made ``explanation``."""
+        if explanation is None:
+            raise ExplainError("Nothing to evaluate yet: explain a text first.")
+        explainer = self._explainer or explanation.explainer
+        if explainer is None:
+            raise ExplainError(NO_MODEL_MESSAGE)
+        return evaluate(explainer, explanation, DEFAULT_METRICS, on_progress).to_json()
+
+    def _evaluation_progress(self, name, i, n):
+        self.status = f"Evaluating the faithfulness of {name} ({i + 1}/{n})…"
 
     # --------------------------------------------------------------- influence
     def _influence(self, explanation, method=None) -> dict:

@@ -13,7 +13,9 @@ from ipywidgets.widgets.widget import _remove_buffers
 
 from conftest import SENTENCES
 from notebook_explain import ExplainError
-from notebook_explain.widget import ExplainWidget
+from notebook_explain.explanation import Explanation
+from notebook_explain.metrics import DEFAULT_METRICS
+from notebook_explain.widget import NO_MODEL_MESSAGE, ExplainWidget
 
 XSS = '<img src=x onerror="alert(1)"> <script>alert(2)</script> & fine'
 
@@ -196,3 +198,57 @@ def test_influence_panel_answers_the_method_switch_and_token_clicks(vocab, tmp_p
     assert [i["score"] for i in w.influence["proponents"]] == pytest.approx(
         [i["score"] for i in again["proponents"]]
     )
+
+
+def _assert_same_evaluation(shown: dict, expected: dict):
+    assert shown["methods"] == expected["methods"] and shown["metrics"] == expected["metrics"]
+    assert shown["reasons"] == expected["reasons"]
+    for method in expected["methods"]:
+        assert shown["values"][method] == pytest.approx(expected["values"][method], abs=1e-6)
+        for metric, curve in expected["curves"][method].items():
+            assert shown["curves"][method][metric]["y"] == pytest.approx(curve["y"], abs=1e-6)
+            assert shown["curves"][method][metric]["x"] == curve["x"]
+    agreement = shown["agreement"]
+    assert agreement["methods"] == expected["agreement"]["methods"]
+    assert agreement["rank_correlation"] == expected["agreement"]["rank_correlation"]
+    assert agreement["top_k_overlap"] == expected["agreement"]["top_k_overlap"]
+
+
+def test_faithfulness_button_sets_the_evaluation_and_a_recompute_clears_it(hf_explainer):
+    w = hf_explainer.show(SENTENCES[1], methods=["signed_grad_input", "leave_one_out"])
+    assert w.evaluation == {}
+    statuses = []
+    w.observe(lambda change: statuses.append(change["new"]), "status")
+    w._handle_custom_msg({"type": "evaluate"}, [])
+    assert w.error == "" and not w.busy
+    assert "Evaluating the faithfulness of leave_one_out (2/2)…" in statuses and statuses[-1] == ""
+    expected = w.value.evaluate(list(DEFAULT_METRICS)).to_json()
+    assert [m["name"] for m in w.evaluation["metrics"]] == list(DEFAULT_METRICS)
+    _assert_same_evaluation(w.evaluation, expected)
+    state, _, _ = _remove_buffers(w.get_state())
+    json.dumps(state["evaluation"], allow_nan=False)  # nan travels as null
+    # the static page carries it
+    blob = re.search(r'<script type="application/json">(.*?)</script>', w.to_html(), re.S).group(1)
+    assert json.loads(blob)["evaluation"]["values"] == w.evaluation["values"]
+    w._handle_custom_msg({"type": "explain", "text": SENTENCES[0]}, [])
+    assert w.error == "" and w.evaluation == {}
+
+
+def test_show_can_evaluate_up_front_and_a_display_only_widget_uses_its_explanations_model(
+    hf_explainer, explained
+):
+    w = hf_explainer.show(SENTENCES[1], methods=["signed_grad_input"], evaluate=True)
+    _assert_same_evaluation(w.evaluation, w.value.evaluate(list(DEFAULT_METRICS)).to_json())
+    assert w.status == "" and not w.busy
+    display = explained.widget()
+    display._handle_custom_msg({"type": "evaluate"}, [])
+    assert display.error == "" and display.evaluation["methods"] == list(explained.methods)
+
+
+def test_evaluating_without_the_model_is_reported_in_the_widget(explained):
+    loaded = Explanation.from_json(*explained.to_json())
+    w = loaded.widget()
+    w._handle_custom_msg({"type": "evaluate"}, [])
+    assert w.error == NO_MODEL_MESSAGE and w.evaluation == {} and not w.busy
+    with pytest.raises(ExplainError, match="needs the model"):
+        loaded.widget(evaluate=True)

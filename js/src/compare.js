@@ -1,5 +1,7 @@
 // The comparison view: the chosen methods' heatmaps stacked, each keeping only its top-k % units
-// coloured, and a table of pairwise agreement (Kendall tau-b, top-k overlap).
+// coloured, and a table of pairwise agreement (Kendall tau-b, top-k overlap). With an evaluation
+// the word-level table is the kernel's agreement matrix; otherwise (and at other levels) it is
+// computed here from the scores.
 
 import { kendallTauB, topKOverlap } from "./agreement.js";
 import { paint } from "./colors.js";
@@ -12,9 +14,13 @@ const CAPTION =
   "Upper triangle: Kendall's τ_b between the two methods' scores (on |score| when either method is unsigned); " +
   "lower triangle: top-k overlap, the share of top-k units the two methods have in common. " +
   "Special tokens are left out.";
+const kernelCaption = (k) =>
+  "From the faithfulness evaluation (kernel), on word scores. Upper triangle: Kendall's τ_b between the " +
+  `two methods' signed scores; lower triangle: top-${k} overlap, the share of the ${k} highest-scored ` +
+  "words the two methods have in common.";
 
 /** The methods to compare: `compare` in result order, or every computed method when it names none. */
-function shownNames(exp, compare) {
+export function shownNames(exp, compare) {
   const chosen = new Set(compare ?? []);
   const names = exp.results.map((r) => r.name);
   const shown = names.filter((name) => chosen.has(name));
@@ -34,12 +40,13 @@ export function createCompare(ctx) {
   const topKText = h("span", { class: "ne-muted" });
   const rows = h("div", { class: "ne-compare-rows" });
   const table = h("table", { class: "ne-agreement", "data-testid": "ne-agreement" });
+  const caption = h("p", { class: "ne-hint" });
   const el = h("div", { class: "ne-compare", "data-testid": "ne-compare" }, [
     h("div", { class: "ne-bar" }, [choices, h("label", { class: "ne-control" }, ["Top ", topK, topKText])]),
     rows,
     h("h4", { text: "Agreement" }),
     table,
-    h("p", { class: "ne-hint", text: CAPTION }),
+    caption,
   ]);
 
   let boxes = new Map();
@@ -67,9 +74,27 @@ export function createCompare(ctx) {
     return taus.get(key);
   }
 
+  /** The kernel's (word-level) agreement of every shown pair when the evaluation covers them all. */
+  function kernelAgreement(level, names) {
+    const matrix = ctx.evaluation()?.agreement;
+    if (level !== "word" || !matrix || !names.every((name) => matrix.methods.includes(name))) return null;
+    return (a, b) => {
+      const [i, j] = [matrix.methods.indexOf(a.name), matrix.methods.indexOf(b.name)];
+      const number = (v) => (typeof v === "number" ? v : NaN);
+      return { t: number(matrix.rank_correlation[i][j]), overlap: number(matrix.top_k_overlap[i][j]), k: matrix.k };
+    };
+  }
+
   function agreementTable(exp, level, names, percent) {
     const results = names.map((name) => exp.byName.get(name));
+    const kernel = kernelAgreement(level, names);
     const k = topKCount(results[0].levels[level].order.length, percent);
+    const browser = (a, b) => ({
+      t: tau(a, b, level),
+      overlap: topKOverlap(a.levels[level].order, b.levels[level].order, k),
+      k,
+    });
+    const pair = kernel ?? browser;
     const head = h("tr", {}, [h("th"), ...names.map((name) => h("th", { scope: "col", text: name }))]);
     const body = results.map((a, i) =>
       h("tr", {}, [
@@ -77,8 +102,7 @@ export function createCompare(ctx) {
         ...results.map((b, j) => {
           if (i === j) return h("td", { class: "ne-diagonal", text: "—" });
           const [first, second] = i < j ? [a, b] : [b, a];
-          const t = tau(first, second, level);
-          const overlap = topKOverlap(first.levels[level].order, second.levels[level].order, k);
+          const { t, overlap, k } = pair(first, second);
           const cell = h("td", {
             "data-tau": String(t),
             "data-overlap": String(overlap),
@@ -94,6 +118,8 @@ export function createCompare(ctx) {
       ]),
     );
     fill(table, [h("thead", {}, [head]), h("tbody", {}, body)]);
+    table.setAttribute("data-source", kernel ? "kernel" : "browser");
+    caption.textContent = kernel ? kernelCaption(ctx.evaluation().agreement.k) : CAPTION;
   }
 
   function update(active) {
@@ -141,7 +167,7 @@ export function createCompare(ctx) {
       topK.value = String(percent);
       topKText.textContent = ` ${percent} % of units by |score|`;
     }
-    if (tableChanged(shownRows, percent)) agreementTable(exp, level, names, percent);
+    if (tableChanged(shownRows, percent, ctx.get("evaluation"))) agreementTable(exp, level, names, percent);
   }
 
   return { el, update };

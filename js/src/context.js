@@ -15,6 +15,7 @@ export const TRAITS = [
   "view",
   "reduction_step",
   "influence",
+  "evaluation",
   "editable",
   "busy",
   "status",
@@ -65,6 +66,12 @@ export function createContext(model) {
 
     decodeError: () => decodeError,
 
+    /** The kernel's evaluation (Evaluation.to_json()), or null while there is none (`{}`). */
+    evaluation() {
+      const raw = model.get("evaluation");
+      return raw && Array.isArray(raw.metrics) && Array.isArray(raw.methods) ? raw : null;
+    },
+
     /** The selected method's result (the first one when `method` names none computed). */
     result() {
       const exp = ctx.explanation();
@@ -107,6 +114,14 @@ export function createContext(model) {
     /** Rank the training examples for the whole input again, with another influence method. */
     influence(method) {
       if (ctx.canSend()) model.send({ type: "influence", method });
+    },
+
+    /**
+     * Ask for every method's faithfulness. A display-only widget may still evaluate (with the
+     * model that made its explanation), so only `busy` stops it; the kernel says when it cannot.
+     */
+    evaluate() {
+      if (!model.get("busy")) model.send({ type: "evaluate" });
     },
   };
   return ctx;

@@ -24,6 +24,19 @@ export function h(tag, attrs = {}, children = []) {
   return el;
 }
 
+const SVG = "http://www.w3.org/2000/svg";
+
+/** svg("polyline", { points: "0,0 4,2" }, [children]): an SVG element; `text` sets textContent, the rest are attributes. */
+export function svg(tag, attrs = {}, children = []) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "text") el.textContent = String(value);
+    else el.setAttribute(key, String(value));
+  }
+  el.append(...children);
+  return el;
+}
+
 /** Replace an element's children (strings become text nodes). */
 export function fill(el, children) {
   el.replaceChildren(

@@ -5,6 +5,7 @@ import { createCompare } from "./compare.js";
 import { TRAITS, createContext } from "./context.js";
 import { h } from "./dom.js";
 import { createEditor } from "./editor.js";
+import { createCompareFaithfulness, createMethodFaithfulness } from "./faithfulness.js";
 import { createHeatmap } from "./heatmap.js";
 import { createInfluence } from "./influence.js";
 import { createMethodPanel } from "./methods.js";
@@ -13,8 +14,8 @@ import { createReduction } from "./reduction.js";
 import { createStatus } from "./status.js";
 
 const VIEWS = [
-  { name: "heatmap", label: "Heatmap", parts: [createMethodPanel, createHeatmap] },
-  { name: "compare", label: "Compare methods", parts: [createCompare] },
+  { name: "heatmap", label: "Heatmap", parts: [createMethodPanel, createMethodFaithfulness, createHeatmap] },
+  { name: "compare", label: "Compare methods", parts: [createCompare, createCompareFaithfulness] },
   { name: "reduction", label: "Input reduction", parts: [createReduction] },
   { name: "influence", label: "Training influence", parts: [createInfluence] },
 ];

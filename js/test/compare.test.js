@@ -2,7 +2,16 @@ import assert from "node:assert/strict";
 import test from "node:test";
 import { kendallTauB, topKOverlap } from "../src/agreement.js";
 import { importanceOrder, wordScores } from "../src/scores.js";
-import { SCORES, WORD_INDEX, WORDS, backgrounds, makeExplanation, mount, setValue } from "../testing/helpers.js";
+import {
+  SCORES,
+  WORD_INDEX,
+  WORDS,
+  backgrounds,
+  makeEvaluation,
+  makeExplanation,
+  mount,
+  setValue,
+} from "../testing/helpers.js";
 
 const open = (overrides = {}) => mount({ view: "compare", ...overrides });
 const words = (name) => wordScores(Float32Array.from(SCORES[name]), WORD_INDEX, WORDS.length);
@@ -103,4 +112,25 @@ test("tau-b uses signed scores when both methods are signed", () => {
   const cell = $('[data-testid="ne-agreement"] td[data-tau]');
   const kept = (s) => s.slice(1, 8); // special tokens left out
   assert.equal(Number(cell.getAttribute("data-tau")), kendallTauB(kept(results[0].scores), kept(results[1].scores)));
+});
+
+test("with an evaluation the word-level agreement is the kernel's matrix; other levels compute their own", () => {
+  const evaluation = makeEvaluation();
+  const { $, model } = open({ evaluation });
+  const table = $('[data-testid="ne-agreement"]');
+  const cellFor = (a, b) =>
+    [...table.querySelectorAll("td[data-tau]")].find((c) => c.getAttribute("data-methods") === JSON.stringify([a, b]));
+  assert.equal(table.getAttribute("data-source"), "kernel");
+  assert.equal(Number(cellFor("integrated_gradients", "grad_norm").getAttribute("data-tau")), 0.5);
+  assert.equal(Number(cellFor("integrated_gradients", "attention").getAttribute("data-overlap")), 1 / 3);
+  assert.equal(cellFor("grad_norm", "attention").getAttribute("data-tau"), "NaN"); // null: undefined τ
+  assert.match(table.nextElementSibling.textContent, /From the faithfulness evaluation.*top-3 overlap/);
+  model.set("level", "token");
+  assert.equal(table.getAttribute("data-source"), "browser");
+  assert.match(table.nextElementSibling.textContent, /^Upper triangle/);
+  model.set("level", "word");
+  model.set("evaluation", {});
+  assert.equal(table.getAttribute("data-source"), "browser");
+  const expected = kendallTauB(words("integrated_gradients").map(Math.abs), words("grad_norm"));
+  assert.equal(Number(cellFor("integrated_gradients", "grad_norm").getAttribute("data-tau")), expected);
 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import test from "node:test";
 import { NEEDS_KERNEL, createStaticModel, mountStandalone } from "../src/static-model.js";
 import { render } from "../src/widget.js";
-import { WORDS, makeExplanation, makeState, window } from "../testing/helpers.js";
+import { WORDS, makeEvaluation, makeExplanation, makeState, window } from "../testing/helpers.js";
 
 function page(states) {
   const body = window.document.body;
@@ -60,4 +60,15 @@ test("a missing or broken state is reported as text", () => {
   mountStandalone(document, render);
   assert.match(host.textContent, /could not show this explanation/);
   assert.equal(host.querySelectorAll("*").length, 0);
+});
+
+test("an exported evaluation is shown; the Faithfulness button explains that it needs a kernel", () => {
+  const body = page([{ ...exported(), view: "compare", evaluation: makeEvaluation() }]);
+  mountStandalone(document, render);
+  const panel = [...body.querySelectorAll(".ne-faithfulness-panel")].find((p) => !p.closest(".ne-panel").hidden);
+  assert.equal(panel.querySelectorAll("tbody tr").length, 3);
+  assert.equal(panel.querySelectorAll("polyline").length, 6);
+  assert.equal(body.querySelector('[data-testid="ne-agreement"]').getAttribute("data-source"), "kernel");
+  panel.querySelector('[data-testid="ne-evaluate"]').click();
+  assert.equal(body.querySelector('[data-testid="ne-error"]').textContent.startsWith(NEEDS_KERNEL), true);
 });

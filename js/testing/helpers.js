@@ -177,6 +177,79 @@ export function makeExplanation({
   };
 }
 
+const metric = (name, direction, range = [-1, 1]) => ({
+  name,
+  range,
+  direction,
+  kind: "faithfulness",
+  description: `About ${name}.`,
+  paper: `${name} paper`,
+  params: {},
+});
+const curve = (x, y, xLabel, yLabel) => ({ x, y, x_label: xLabel, y_label: yLabel });
+
+/** The `evaluation` trait (Evaluation.to_json()) for the three fixture methods. */
+export function makeEvaluation() {
+  return {
+    metrics: [
+      metric("aopc", "higher"),
+      metric("deletion", "lower", [0, 1]),
+      metric("loo_pearson", "higher"),
+      metric("entropy", "neither", [0, 1]),
+    ],
+    methods: ["integrated_gradients", "grad_norm", "attention"],
+    values: {
+      integrated_gradients: { aopc: 0.25, deletion: 0.4, loo_pearson: 0.5, entropy: 0.8 },
+      grad_norm: { aopc: 0.125, deletion: 0.3, loo_pearson: 0.75, entropy: 0.6 },
+      attention: { aopc: 0.25, deletion: 0.9, loo_pearson: null, entropy: 0.2 },
+    },
+    curves: {
+      integrated_gradients: {
+        aopc: curve([0, 1, 2, 3, 4, 5], [0, 0.3, 0.3, 0.25, 0.25, 0.25], "words removed K", "AOPC"),
+        deletion: curve(
+          [0, 0.2, 0.4, 0.6, 0.8, 1],
+          [0.97, 0.6, 0.4, 0.3, 0.2, 0.1],
+          "share of words removed",
+          "target probability",
+        ),
+      },
+      grad_norm: {
+        aopc: curve([0, 1, 2, 3, 4, 5], [0, 0.1, 0.1, 0.12, 0.12, 0.125], "words removed K", "AOPC"),
+        deletion: curve(
+          [0, 0.2, 0.4, 0.6, 0.8, 1],
+          [0.97, 0.5, 0.3, 0.2, 0.1, 0.05],
+          "share of words removed",
+          "target probability",
+        ),
+      },
+      attention: {
+        aopc: curve([0, 1, 2, 3, 4, 5], [0, 0.5, 0.3, 0.3, 0.25, 0.25], "words removed K", "AOPC"),
+        deletion: curve(
+          [0, 0.2, 0.4, 0.6, 0.8, 1],
+          [0.97, 0.95, 0.9, 0.9, 0.85, 0.8],
+          "share of words removed",
+          "target probability",
+        ),
+      },
+    },
+    reasons: { integrated_gradients: {}, grad_norm: {}, attention: { loo_pearson: "Pearson needs 3 or more words." } },
+    agreement: {
+      methods: ["integrated_gradients", "grad_norm", "attention"],
+      rank_correlation: [
+        [1, 0.5, -0.25],
+        [0.5, 1, null],
+        [-0.25, null, 1],
+      ],
+      top_k_overlap: [
+        [1, 2 / 3, 1 / 3],
+        [2 / 3, 1, 0],
+        [1 / 3, 0, 1],
+      ],
+      k: 3,
+    },
+  };
+}
+
 /** The widget's traits with the Python defaults. */
 export function makeState(overrides = {}) {
   const explanation = "explanation" in overrides ? overrides.explanation : makeExplanation();
@@ -192,6 +265,7 @@ export function makeState(overrides = {}) {
     view: "heatmap",
     reduction_step: 0,
     influence: { status: "empty", message: "No training-data influence yet." },
+    evaluation: {},
     editable: true,
     busy: false,
     status: "",

@@ -140,9 +140,10 @@ def _metric_specs(metrics) -> dict[str, dict]:
     return specs
 
 
-def evaluate(explainer, explanation, metrics=None) -> Evaluation:
+def evaluate(explainer, explanation, metrics=None, on_progress=None) -> Evaluation:
     """Every metric of ``metrics`` (names, or a dict of name → parameters; default
-    ``DEFAULT_METRICS``) for every method of ``explanation``, made by ``explainer``'s model."""
+    ``DEFAULT_METRICS``) for every method of ``explanation``, made by ``explainer``'s model.
+    ``on_progress(method, i, n)`` is called before the i-th of the n methods is evaluated."""
     if explainer is None:
         raise ExplainError(
             "Evaluating needs the model: use the Explanation that Explainer.explain returned, or "
@@ -153,13 +154,14 @@ def evaluate(explainer, explanation, metrics=None) -> Evaluation:
         metric = get_metric(name)
         resolved[name] = (metric, metric.resolve_params(params))
     probe = Probe(explainer, explanation)
-    results = {
-        method: {
+    results = {}
+    for i, method in enumerate(explanation.methods):
+        if on_progress is not None:
+            on_progress(method, i, len(explanation.methods))
+        results[method] = {
             name: metric.compute(probe, method, **params)
             for name, (metric, params) in resolved.items()
         }
-        for method in explanation.methods
-    }
     return Evaluation(
         methods=explanation.methods,
         metrics=tuple(metric.metadata() for metric, _ in resolved.values()),

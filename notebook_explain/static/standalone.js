@@ -311,6 +311,7 @@
     "view",
     "reduction_step",
     "influence",
+    "evaluation",
     "editable",
     "busy",
     "status",
@@ -352,6 +353,11 @@
         return prepared;
       },
       decodeError: () => decodeError,
+      /** The kernel's evaluation (Evaluation.to_json()), or null while there is none (`{}`). */
+      evaluation() {
+        const raw2 = model.get("evaluation");
+        return raw2 && Array.isArray(raw2.metrics) && Array.isArray(raw2.methods) ? raw2 : null;
+      },
       /** The selected method's result (the first one when `method` names none computed). */
       result() {
         const exp = ctx.explanation();
@@ -387,6 +393,13 @@
       /** Rank the training examples for the whole input again, with another influence method. */
       influence(method) {
         if (ctx.canSend()) model.send({ type: "influence", method });
+      },
+      /**
+       * Ask for every method's faithfulness. A display-only widget may still evaluate (with the
+       * model that made its explanation), so only `busy` stops it; the kernel says when it cannot.
+       */
+      evaluate() {
+        if (!model.get("busy")) model.send({ type: "evaluate" });
       }
     };
     return ctx;
@@ -407,6 +420,16 @@
       if (child === null || child === void 0) continue;
       el.append(typeof child === "string" ? document.createTextNode(child) : child);
     }
+    return el;
+  }
+  var SVG = "http://www.w3.org/2000/svg";
+  function svg(tag, attrs = {}, children = []) {
+    const el = document.createElementNS(SVG, tag);
+    for (const [key, value] of Object.entries(attrs)) {
+      if (key === "text") el.textContent = String(value);
+      else el.setAttribute(key, String(value));
+    }
+    el.append(...children);
     return el;
   }
   function fill(el, children) {
@@ -445,6 +468,7 @@
 
   // src/compare.js
   var CAPTION = "Upper triangle: Kendall's τ_b between the two methods' scores (on |score| when either method is unsigned); lower triangle: top-k overlap, the share of top-k units the two methods have in common. Special tokens are left out.";
+  var kernelCaption = (k) => `From the faithfulness evaluation (kernel), on word scores. Upper triangle: Kendall's τ_b between the two methods' signed scores; lower triangle: top-${k} overlap, the share of the ${k} highest-scored words the two methods have in common.`;
   function shownNames(exp, compare) {
     const chosen = new Set(compare ?? []);
     const names = exp.results.map((r) => r.name);
@@ -463,13 +487,14 @@
     });
     const topKText = h("span", { class: "ne-muted" });
     const rows = h("div", { class: "ne-compare-rows" });
-    const table = h("table", { class: "ne-agreement", "data-testid": "ne-agreement" });
+    const table2 = h("table", { class: "ne-agreement", "data-testid": "ne-agreement" });
+    const caption = h("p", { class: "ne-hint" });
     const el = h("div", { class: "ne-compare", "data-testid": "ne-compare" }, [
       h("div", { class: "ne-bar" }, [choices, h("label", { class: "ne-control" }, ["Top ", topK, topKText])]),
       rows,
       h("h4", { text: "Agreement" }),
-      table,
-      h("p", { class: "ne-hint", text: CAPTION })
+      table2,
+      caption
     ]);
     let boxes = /* @__PURE__ */ new Map();
     let shownRows = [];
@@ -493,9 +518,25 @@
       }
       return taus.get(key);
     }
+    function kernelAgreement(level, names) {
+      const matrix = ctx.evaluation()?.agreement;
+      if (level !== "word" || !matrix || !names.every((name) => matrix.methods.includes(name))) return null;
+      return (a, b) => {
+        const [i, j] = [matrix.methods.indexOf(a.name), matrix.methods.indexOf(b.name)];
+        const number = (v) => typeof v === "number" ? v : NaN;
+        return { t: number(matrix.rank_correlation[i][j]), overlap: number(matrix.top_k_overlap[i][j]), k: matrix.k };
+      };
+    }
     function agreementTable(exp, level, names, percent) {
       const results = names.map((name) => exp.byName.get(name));
+      const kernel = kernelAgreement(level, names);
       const k = topKCount(results[0].levels[level].order.length, percent);
+      const browser = (a, b) => ({
+        t: tau(a, b, level),
+        overlap: topKOverlap(a.levels[level].order, b.levels[level].order, k),
+        k
+      });
+      const pair = kernel ?? browser;
       const head = h("tr", {}, [h("th"), ...names.map((name) => h("th", { scope: "col", text: name }))]);
       const body = results.map(
         (a, i) => h("tr", {}, [
@@ -503,13 +544,12 @@
           ...results.map((b, j) => {
             if (i === j) return h("td", { class: "ne-diagonal", text: "—" });
             const [first, second] = i < j ? [a, b] : [b, a];
-            const t = tau(first, second, level);
-            const overlap = topKOverlap(first.levels[level].order, second.levels[level].order, k);
+            const { t, overlap, k: k2 } = pair(first, second);
             const cell = h("td", {
               "data-tau": String(t),
               "data-overlap": String(overlap),
               "data-methods": JSON.stringify([first.name, second.name]),
-              title: `${first.name} vs ${second.name}: τ_b = ${Number.isNaN(t) ? "undefined" : t.toFixed(3)}, top-${k} overlap = ${(overlap * 100).toFixed(0)} %`,
+              title: `${first.name} vs ${second.name}: τ_b = ${Number.isNaN(t) ? "undefined" : t.toFixed(3)}, top-${k2} overlap = ${(overlap * 100).toFixed(0)} %`,
               text: i < j ? Number.isNaN(t) ? "–" : t.toFixed(2) : `${Math.round(overlap * 100)} %`
             });
             paint(cell, i < j ? Number.isNaN(t) ? null : t : overlap, i < j);
@@ -517,7 +557,9 @@
           })
         ])
       );
-      fill(table, [h("thead", {}, [head]), h("tbody", {}, body)]);
+      fill(table2, [h("thead", {}, [head]), h("tbody", {}, body)]);
+      table2.setAttribute("data-source", kernel ? "kernel" : "browser");
+      caption.textContent = kernel ? kernelCaption(ctx.evaluation().agreement.k) : CAPTION;
     }
     function update(active) {
       const exp = ctx.explanation();
@@ -562,7 +604,7 @@
         topK.value = String(percent);
         topKText.textContent = ` ${percent} % of units by |score|`;
       }
-      if (tableChanged(shownRows, percent)) agreementTable(exp, level, names, percent);
+      if (tableChanged(shownRows, percent, ctx.get("evaluation"))) agreementTable(exp, level, names, percent);
     }
     return { el, update };
   }
@@ -596,6 +638,150 @@
       }
     };
   }
+
+  // src/faithfulness.js
+  var DIRECTIONS = {
+    higher: { arrow: "↑", text: "higher is better" },
+    lower: { arrow: "↓", text: "lower is better" },
+    neither: { arrow: "", text: "neither direction is better" }
+  };
+  var EMPTY_HINT = "How faithful is each method to this model? Faithfulness removes each method's top words and measures how the prediction drops (AOPC, deletion curve, comprehensiveness, sufficiency, correlation with leave-one-out): batches of forward passes in the kernel.";
+  var LEGEND = "↑ higher is better · ↓ lower is better · ★ best of the evaluated methods · hover a cell for details";
+  var CURVE = { width: 64, height: 20, pad: 2 };
+  var valueOf = (evaluation, method, metric) => {
+    const v = evaluation.values?.[method]?.[metric];
+    return typeof v === "number" && Number.isFinite(v) ? v : null;
+  };
+  function bestMethods(evaluation) {
+    const best = {};
+    for (const { name, direction } of evaluation.metrics) {
+      if (direction !== "higher" && direction !== "lower") continue;
+      const better = direction === "higher" ? (a, b) => a > b : (a, b) => a < b;
+      let pick = null;
+      for (const method of evaluation.methods) {
+        const v = valueOf(evaluation, method, name);
+        if (v !== null && (pick === null || better(v, valueOf(evaluation, pick, name)))) pick = method;
+      }
+      if (pick !== null) best[name] = pick;
+    }
+    return best;
+  }
+  function curveRange(evaluation, metric) {
+    const ys = evaluation.methods.flatMap((m) => evaluation.curves?.[m]?.[metric]?.y ?? []).map(Number);
+    return ys.length ? [Math.min(...ys), Math.max(...ys)] : [0, 1];
+  }
+  function curvePlot(curve, [low, high]) {
+    const xs = curve.x.map(Number);
+    const ys = curve.y.map(Number);
+    const { width, height, pad } = CURVE;
+    const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
+    const px = (x) => x1 > x0 ? pad + (x - x0) / (x1 - x0) * (width - 2 * pad) : width / 2;
+    const py = (y) => high > low ? height - pad - (y - low) / (high - low) * (height - 2 * pad) : height / 2;
+    const label = `${curve.y_label} against ${curve.x_label}`;
+    const ends = ys.length ? `: ${ys[0].toFixed(3)} → ${ys[ys.length - 1].toFixed(3)}` : "";
+    return svg(
+      "svg",
+      {
+        class: "ne-curve",
+        width,
+        height,
+        viewBox: `0 0 ${width} ${height}`,
+        role: "img",
+        "aria-label": label,
+        "data-points": xs.length
+      },
+      [
+        svg("title", { text: `${label} (${xs.length} points)${ends}` }),
+        svg("polyline", { points: xs.map((x, i) => `${px(x).toFixed(1)},${py(ys[i]).toFixed(1)}`).join(" ") })
+      ]
+    );
+  }
+  function metricHeader(meta) {
+    const direction = DIRECTIONS[meta.direction] ?? DIRECTIONS.neither;
+    const about = [String(meta.description ?? ""), meta.paper ? `(${meta.paper})` : ""].filter(Boolean).join(" ");
+    return h("th", { scope: "col", "data-metric": meta.name, title: `${direction.text}. ${about}` }, [
+      String(meta.name),
+      direction.arrow ? h("span", { class: "ne-direction", "aria-label": direction.text, text: ` ${direction.arrow}` }) : null
+    ]);
+  }
+  function valueCell(evaluation, method, meta, best, ranges) {
+    const value = valueOf(evaluation, method, meta.name);
+    const attrs = { "data-metric": meta.name, "data-method": method, "data-value": value ?? "" };
+    if (value === null) {
+      const reason = evaluation.reasons?.[method]?.[meta.name] ?? "Not computed for this method.";
+      return h("td", { ...attrs, class: "ne-na", title: `${method}: ${meta.name} does not apply. ${reason}` }, ["n/a"]);
+    }
+    const isBest = best[meta.name] === method;
+    const curve = evaluation.curves?.[method]?.[meta.name];
+    return h(
+      "td",
+      {
+        ...attrs,
+        class: isBest ? "ne-best" : null,
+        "data-best": isBest,
+        title: `${method}: ${meta.name} = ${value}` + (isBest ? ` (best of the ${evaluation.methods.length} evaluated methods)` : "")
+      },
+      [
+        h("span", { class: "ne-number", text: value.toFixed(3) }),
+        curve ? curvePlot(curve, ranges[meta.name]) : null,
+        isBest ? h("span", { class: "ne-best-mark", "aria-label": "best", text: "★" }) : null
+      ]
+    );
+  }
+  function table(evaluation, names) {
+    const best = bestMethods(evaluation);
+    const ranges = Object.fromEntries(evaluation.metrics.map((m) => [m.name, curveRange(evaluation, m.name)]));
+    return h("table", { class: "ne-faithfulness", "data-testid": "ne-faithfulness" }, [
+      h("thead", {}, [h("tr", {}, [h("th"), ...evaluation.metrics.map(metricHeader)])]),
+      h(
+        "tbody",
+        {},
+        names.map(
+          (method) => h("tr", { "data-method": method }, [
+            h("th", { scope: "row", text: method }),
+            ...evaluation.metrics.map(
+              (meta) => evaluation.values?.[method] ? valueCell(evaluation, method, meta, best, ranges) : h("td", { class: "ne-na", title: `${method} was not evaluated.`, text: "–" })
+            )
+          ])
+        )
+      )
+    ]);
+  }
+  function createFaithfulness(ctx, names) {
+    const button = h("button", {
+      type: "button",
+      class: "ne-evaluate",
+      "data-testid": "ne-evaluate",
+      text: "Faithfulness",
+      title: "Evaluate every computed method's faithfulness to the model (forward passes in the kernel)",
+      onclick: () => ctx.evaluate()
+    });
+    const summary = h("span", { class: "ne-muted" });
+    const body = h("div", { class: "ne-faithfulness-body" });
+    const el = h("div", { class: "ne-faithfulness-panel" }, [h("div", { class: "ne-bar" }, [button, summary]), body]);
+    const changed = tracker();
+    return {
+      el,
+      update(active) {
+        const exp = ctx.explanation();
+        if (!active || !exp) return;
+        button.disabled = Boolean(ctx.get("busy"));
+        const evaluation = ctx.evaluation();
+        const shown = names(exp);
+        if (!changed(evaluation, exp, JSON.stringify(shown))) return;
+        if (!evaluation) {
+          summary.textContent = "";
+          fill(body, [h("p", { class: "ne-hint", text: EMPTY_HINT })]);
+          return;
+        }
+        const n = evaluation.methods.length;
+        summary.textContent = `${n} method${n === 1 ? "" : "s"} evaluated on this text`;
+        fill(body, [table(evaluation, shown), h("p", { class: "ne-hint", text: LEGEND })]);
+      }
+    };
+  }
+  var createMethodFaithfulness = (ctx) => createFaithfulness(ctx, () => ctx.result() ? [ctx.result().name] : []);
+  var createCompareFaithfulness = (ctx) => createFaithfulness(ctx, (exp) => shownNames(exp, ctx.get("compare")));
 
   // src/legend.js
   function createLegend() {
@@ -1151,8 +1337,8 @@ score ${formatScore(scores[i])}`, text: token });
 
   // src/widget.js
   var VIEWS = [
-    { name: "heatmap", label: "Heatmap", parts: [createMethodPanel, createHeatmap] },
-    { name: "compare", label: "Compare methods", parts: [createCompare] },
+    { name: "heatmap", label: "Heatmap", parts: [createMethodPanel, createMethodFaithfulness, createHeatmap] },
+    { name: "compare", label: "Compare methods", parts: [createCompare, createCompareFaithfulness] },
     { name: "reduction", label: "Input reduction", parts: [createReduction] },
     { name: "influence", label: "Training influence", parts: [createInfluence] }
   ];

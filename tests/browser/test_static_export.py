@@ -30,3 +30,26 @@ def test_static_export_renders_offline_and_text_stays_text(explainer, tmp_path):
     )
     assert [t["background"] for t in r["afterToggle"]] != [t["background"] for t in r["tokens"]]
     assert r["xss"] == {"flag": None, "images": 0, "scripts": 1}
+
+
+def test_exported_evaluation_shows_in_the_faithfulness_table(explainer, tmp_path):
+    w = explainer.show(
+        "a gorgeous , witty film", methods=["signed_grad_input", "random"], evaluate=True
+    )
+    w.view = "compare"
+    page = tmp_path / "evaluated.html"
+    w.to_html(page)
+    r = run_script("faithfulness", PAGE=page, SHOT="faithfulness.png")
+    assert r["pageErrors"] == [] and "needs a running kernel" in r["error"]
+    shown = {(c["method"], c["metric"]): c for c in r["cells"]}
+    evaluation = w.evaluation
+    assert set(shown) == {(m, k) for m in evaluation["methods"] for k in evaluation["values"][m]}
+    for (method, metric), cell in shown.items():
+        assert cell["value"] == evaluation["values"][method][metric]
+        assert cell["points"] == len(evaluation["curves"][method].get(metric, {"x": []})["x"])
+    for meta in evaluation["metrics"]:
+        best = [c["method"] for c in r["cells"] if c["metric"] == meta["name"] and c["best"]]
+        values = {m: evaluation["values"][m][meta["name"]] for m in evaluation["methods"]}
+        values = {m: v for m, v in values.items() if v is not None}
+        pick = max if meta["direction"] == "higher" else min
+        assert best == [pick(values, key=values.get)]
