@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -12,6 +12,7 @@ from .errors import ExplainError
 from .explanation import Explanation, MethodResult
 from .likelihood import Likelihoods
 from .methods import available_methods, get_method
+from .methods.base import named_specs
 from .methods.context import AttributionContext
 from .models.base import ModelAdapter
 from .outputs import check_output
@@ -75,7 +76,8 @@ class Explainer:
 
     @classmethod
     def demo(cls, name: str = "minilm-sst2", **kwargs) -> "Explainer":
-        """An Explainer for one of the project's demo models, trained on SST-2 and cached on first use.
+        """An Explainer for one of the project's demo models, trained (on SST-2, or AG News / IMDB
+        for the ``-agnews`` / ``-imdb`` models) and cached on first use.
 
         Names: see ``notebook_explain.demo.DEMO_MODELS``. Keyword arguments go to
         ``notebook_explain.demo.load_demo`` (``cache_dir``, ``data_dir``, ``device``, ``progress``).
@@ -143,26 +145,6 @@ class Explainer:
             f"or a name: {', '.join(names)}."
         )
 
-    @staticmethod
-    def _method_specs(methods) -> dict[str, dict]:
-        if methods is None:
-            methods = DEFAULT_METHODS
-        if isinstance(methods, str):
-            methods = [methods]
-        if isinstance(methods, Mapping):
-            specs = {name: dict(params or {}) for name, params in methods.items()}
-        elif isinstance(methods, Iterable):
-            specs = {name: {} for name in methods}
-        else:
-            raise ExplainError(
-                "methods must be a method name, a list of names, or a dict of name → parameters."
-            )
-        if not specs:
-            raise ExplainError(
-                "methods is empty; name at least one method (see notebook_explain.available_methods())."
-            )
-        return specs
-
     # -------------------------------------------------------------- explaining
     def predict(self, text: str, text_pair: str | None = None) -> np.ndarray:
         """Class probabilities for one input."""
@@ -202,7 +184,9 @@ class Explainer:
         if text_pair is not None:
             self._check_text(text_pair, "text_pair")
         check_output(output)
-        specs = self._method_specs(methods)
+        specs = named_specs(
+            methods, DEFAULT_METHODS, "methods", "notebook_explain.available_methods()"
+        )
         resolved = {}
         for name, params in specs.items():
             method = get_method(name)

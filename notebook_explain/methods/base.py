@@ -8,7 +8,7 @@ per token for the context's input, target class and explained output.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -71,6 +71,28 @@ def resolve_params(owner: str, params: Mapping[str, Param], given: Mapping | Non
             f"{owner} has no parameter {', '.join(unknown)}; its parameters: {valid}."
         )
     return {k: p.check(owner, k, given.get(k, p.default)) for k, p in params.items()}
+
+
+def named_specs(value, default, what: str, listing: str) -> dict[str, dict]:
+    """``{name: parameters}`` from a name, a list of names or a dict of name → parameters
+    (``None``: the ``default`` names). ``what`` ("methods", "metrics") and ``listing`` (where the
+    valid names are listed) word the errors."""
+    if value is None:
+        value = default
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, Mapping):
+        specs = {name: dict(params or {}) for name, params in value.items()}
+    elif isinstance(value, Iterable):
+        specs = {name: {} for name in value}
+    else:
+        raise ExplainError(
+            f"{what} must be a name, a list of names, or a dict of name → parameters, "
+            f"got {type(value).__name__}."
+        )
+    if not specs:
+        raise ExplainError(f"{what} is empty; name at least one (see {listing}).")
+    return specs
 
 
 @dataclass

@@ -4,12 +4,13 @@ them and the method-agreement matrix, as one plain record (``Evaluation``)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..errors import ExplainError
+from ..methods.base import named_specs
 from .base import MetricValue, get_metric
 from .probe import Probe
 from .statistics import kendall_tau_b, top_k_overlap
@@ -121,25 +122,6 @@ class Evaluation:
         return "\n".join(lines)
 
 
-def _metric_specs(metrics) -> dict[str, dict]:
-    if metrics is None:
-        return {name: {} for name in DEFAULT_METRICS}
-    if isinstance(metrics, str):
-        metrics = [metrics]
-    if isinstance(metrics, Mapping):
-        specs = {k: dict(v or {}) for k, v in metrics.items()}
-    elif isinstance(metrics, Sequence):
-        specs = {name: {} for name in metrics}
-    else:
-        raise ExplainError(
-            "metrics must be a metric name, a list of names or a dict of name → parameters, "
-            f"got {type(metrics).__name__}."
-        )
-    if not specs:
-        raise ExplainError("metrics is empty; name at least one metric (see available_metrics()).")
-    return specs
-
-
 def evaluate(explainer, explanation, metrics=None, on_progress=None) -> Evaluation:
     """Every metric of ``metrics`` (names, or a dict of name → parameters; default
     ``DEFAULT_METRICS``) for every method of ``explanation``, made by ``explainer``'s model.
@@ -150,7 +132,8 @@ def evaluate(explainer, explanation, metrics=None, on_progress=None) -> Evaluati
             "call explainer.evaluate(explanation, metrics=...)."
         )
     resolved = {}
-    for name, params in _metric_specs(metrics).items():
+    specs = named_specs(metrics, DEFAULT_METRICS, "metrics", "available_metrics()")
+    for name, params in specs.items():
         metric = get_metric(name)
         resolved[name] = (metric, metric.resolve_params(params))
     probe = Probe(explainer, explanation)
