@@ -16,7 +16,9 @@ from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
-WIDTH, HEIGHT, MARGIN = 520, 320, 48
+WIDTH, HEIGHT, MARGIN = 690, 320, 48
+LEGEND = 170  # the legend's column, right of a line chart's plot area
+PLOT_RIGHT = WIDTH - LEGEND
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence]) -> str:
@@ -44,16 +46,17 @@ def _frame(title, x_label, y_label, x_range, y_range) -> list[str]:
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
         'font-family="sans-serif" font-size="11">',
         '<rect width="100%" height="100%" fill="white"/>',
-        f'<text x="{WIDTH / 2}" y="16" text-anchor="middle" font-size="13">'
+        f'<text x="{PLOT_RIGHT / 2}" y="16" text-anchor="middle" font-size="13">'
         f"{html.escape(title)}</text>",
-        f'<line x1="{MARGIN}" y1="{HEIGHT - MARGIN}" x2="{WIDTH - MARGIN}" '
+        f'<line x1="{MARGIN}" y1="{HEIGHT - MARGIN}" x2="{PLOT_RIGHT}" '
         f'y2="{HEIGHT - MARGIN}" stroke="black"/>',
         f'<line x1="{MARGIN}" y1="{MARGIN}" x2="{MARGIN}" y2="{HEIGHT - MARGIN}" stroke="black"/>',
-        f'<text x="{WIDTH / 2}" y="{HEIGHT - 12}" text-anchor="middle">{html.escape(x_label)}</text>',
+        f'<text x="{PLOT_RIGHT / 2}" y="{HEIGHT - 12}" text-anchor="middle">'
+        f"{html.escape(x_label)}</text>",
         f'<text x="14" y="{HEIGHT / 2}" text-anchor="middle" transform="rotate(-90 14 {HEIGHT / 2})">'
         f"{html.escape(y_label)}</text>",
     ]
-    for value, x in ((x0, MARGIN), (x1, WIDTH - MARGIN)):
+    for value, x in ((x0, MARGIN), (x1, PLOT_RIGHT)):
         parts.append(
             f'<text x="{x}" y="{HEIGHT - MARGIN + 14}" text-anchor="middle">{value:.3g}</text>'
         )
@@ -72,7 +75,7 @@ def line_chart(
     xs = [x for x_values, _ in series.values() for x in x_values]
     ys = [y for _, y_values in series.values() for y in y_values if not math.isnan(y)]
     x_range, y_range = (min(xs), max(xs)), (min(ys), max(ys))
-    sx = _scale(*x_range, MARGIN, WIDTH - MARGIN)
+    sx = _scale(*x_range, MARGIN, PLOT_RIGHT)
     sy = _scale(*y_range, HEIGHT - MARGIN, MARGIN)
     parts = _frame(title, x_label, y_label, x_range, y_range)
     for i, (name, (x_values, y_values)) in enumerate(series.items()):
@@ -84,7 +87,7 @@ def line_chart(
             f'<polyline points="{points}" fill="none" stroke="{color}" stroke-width="1.5"/>'
         )
         parts.append(
-            f'<text x="{WIDTH - MARGIN + 4}" y="{MARGIN + 14 * i}" fill="{color}" '
+            f'<text x="{PLOT_RIGHT + 8}" y="{MARGIN + 14 * i}" fill="{color}" '
             f'font-size="10">{html.escape(name)}</text>'
         )
     return "\n".join([*parts, "</svg>"])
@@ -130,7 +133,7 @@ def bar_chart(
     row = bar * len(values) + 4
     top, left = 28 + 14 * len(values), 64
     height = top + row * len(categories) + MARGIN
-    sx = _scale(lo, hi, left, WIDTH - 16)
+    sx = _scale(lo, hi, left, WIDTH - 32)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
         'font-family="sans-serif" font-size="10">',

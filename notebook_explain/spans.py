@@ -170,10 +170,9 @@ def clause_spans(words: Sequence[str]) -> Ranges:
     return _ranges(starts, len(words))
 
 
-def universal_tag_letters(words: Sequence[str]) -> str | None:
-    """One universal-tag letter per word (see ``_PENN_LETTERS``; ``x`` for other tags) from
-    TextBlob's bundled tagger; ``None`` when TextBlob is not installed or its tokens do not line
-    up with the words."""
+def penn_tags(words: Sequence[str]) -> list[str] | None:
+    """The Penn Treebank tag of each word from TextBlob's bundled tagger; ``None`` when TextBlob
+    is not installed or its tokens do not line up with the words."""
     try:
         from textblob.en import tag
     except ImportError:
@@ -182,7 +181,14 @@ def universal_tag_letters(words: Sequence[str]) -> str | None:
     tagged = tag(" ".join(tokens), tokenize=False)
     if [token for token, _ in tagged] != tokens:  # the tagger split or merged a word
         return None
-    return "".join(_PENN_LETTERS.get(penn, "x") for _, penn in tagged)
+    return [penn for _, penn in tagged]
+
+
+def universal_tag_letters(words: Sequence[str]) -> str | None:
+    """One universal-tag letter per word (see ``_PENN_LETTERS``; ``x`` for other tags) from
+    ``penn_tags``; ``None`` when there are no tags."""
+    tags = penn_tags(words)
+    return None if tags is None else "".join(_PENN_LETTERS.get(penn, "x") for penn in tags)
 
 
 def chunk_phrases(tag_letters: str, clauses: Ranges) -> Ranges:

@@ -12,7 +12,9 @@ from notebook_explain.spans import (
     chunk_phrases,
     clause_spans,
     function_word_phrases,
+    penn_tags,
     span_levels,
+    universal_tag_letters,
 )
 
 # dev.txt tree lines; the sentences are looked up from their words alone
@@ -161,6 +163,13 @@ def test_textblob_tags_give_noun_and_verb_chunks(data_dir):
     levels, source = span_levels(words, data_dir=data_dir)
     assert source == "chunker"
     assert texts(words, levels["phrase"])[:2] == ["the waiter", "does n't serve"]
+
+
+def test_penn_tags_give_one_tag_per_word_and_the_universal_letters_follow():
+    pytest.importorskip("textblob")
+    words = ["the", "most", "moving", "film", "in", "new york", "."]
+    assert penn_tags(words) == ["DT", "RBS", "VBG", "NN", "IN", "NN", "."]
+    assert universal_tag_letters(words) == "DRVNANx"
 
 
 def test_phrases_without_a_tagger_start_at_function_words():
