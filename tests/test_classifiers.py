@@ -25,11 +25,21 @@ CASES = {
         "sparsegen_lambda": 0.3,
         **RNN,
     },
+    **{
+        f"transformer_attention-{normalizer}": {
+            "arch": "transformer_attention",
+            "attention": normalizer,
+            "hidden_dim": 8,
+            "heads": 2,
+            "ffn_dim": 8,
+        }
+        for normalizer in ("softmax", "sparsemax", "sparsegen")
+    },
     # The default widths (3, 4, 5) exceed the shortest test sequences (lengths 1 and 2).
     "cnn": {"arch": "cnn", "num_filters": 4},
     "bag": {"arch": "bag"},
 }
-ATTENTION_CASES = [name for name in CASES if name.startswith("bilstm_attention")]
+ATTENTION_CASES = [name for name in CASES if "_attention-" in name]
 LENGTHS = [1, 2, 4, 7]
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from notebook_explain import Explainer, ExplainError
-from notebook_explain.demo import DEMO_MODELS, load_demo
+from notebook_explain.demo import DEMO_MODELS, demo_config, demo_splits, load_demo
 
 SMALL = {"max_train": 400, "epochs": 2, "checkpoints": 2}
 
@@ -80,8 +80,50 @@ def test_cache_key_depends_on_configuration(cache, data_dir):
     assert a.path != b.path and len(b.info["dev_accuracy_by_epoch"]) == 2
 
 
+def test_arch_options_override_only_the_options_named(cache, data_dir):
+    name = "transformer-sparsegen-sst2"
+    default = demo_config(name)
+    assert demo_config(name, arch_options={"sparsegen_lambda": 0.5}) == default
+    variant = {"sparsegen_lambda": -1.0, "hidden_dim": 8, "heads": 2, "ffn_dim": 8}
+    assert demo_config(name, arch_options=variant)["arch_options"] == {
+        **DEMO_MODELS[name]["arch_options"],
+        **variant,
+    }
+    small = {"embeddings": "random", "max_train": 64, "epochs": 1}
+    demo = load_demo(
+        name, cache_dir=cache, data_dir=data_dir, progress=False, arch_options=variant, **small
+    )
+    config = demo.adapter.model.config
+    assert (config["arch"], config["attention"], config["hidden_dim"]) == (
+        "transformer_attention",
+        "sparsegen",
+        8,
+    )
+    assert demo.adapter.attention_normalizer == {
+        "normalizer": "sparsegen",
+        "sparsegen_lambda": -1.0,
+    }
+
+
 def test_unknown_demo_and_setting():
     with pytest.raises(ExplainError, match=", ".join(DEMO_MODELS)):
         load_demo("gpt-sst2")
     with pytest.raises(ExplainError, match="no setting hidden"):
         load_demo("gru-sst2", hidden=3)
+
+
+def test_dataset_setting_picks_the_splits(data_dir):
+    assert demo_config("cnn-sst2")["dataset"] == "sst2"
+    assert demo_config("cnn-agnews")["dataset"] == "agnews"
+    with pytest.raises(ExplainError, match="Unknown dataset 'yelp'.*sst2, agnews, imdb"):
+        demo_config("bag-agnews", dataset="yelp")
+    with pytest.raises(ExplainError, match="no setting dataset"):
+        demo_config("bag-sst2", dataset="agnews")
+    news = demo_splits("agnews", data_dir=data_dir)
+    assert {k: len(v) for k, v in news.items()} == {"train": 9001, "dev": 1000, "test": 7600}
+    assert news["dev"].class_names == ["World", "Sports", "Business", "Sci/Tech"]
+    cfg = demo_config("bilstm-imdb")
+    reviews = demo_splits(cfg["dataset"], data_dir=data_dir, max_words=cfg["max_words"])
+    assert {k: len(v) for k, v in reviews.items()} == {"train": 1400, "dev": 200, "test": 400}
+    lengths = [len(t.split()) for t in reviews["test"].texts]
+    assert max(lengths) == 400 and min(lengths) < 400

@@ -26,7 +26,7 @@ from .base import head_input as _head_input
 
 #: the architectures whose encoder is one plain GRU/LSTM (REAT decomposes them)
 RECURRENT_ARCHS = ("gru", "lstm", "bigru", "bilstm")
-from .classifiers import WordClassifier
+from .classifiers import ATTENTION_ARCHS, WordClassifier
 from .vocab import WordVocab
 
 
@@ -68,11 +68,11 @@ class WordModelAdapter:
         arch = model.config["arch"]
         self.capabilities = frozenset(
             {EMBEDDINGS, PROPAGATION}
-            | ({ATTENTION} if arch == "bilstm_attention" else set())
+            | ({ATTENTION} if arch in ATTENTION_ARCHS else set())
             | ({RECURRENT} if arch in RECURRENT_ARCHS else set())
         )
         self.max_length = max_length
-        if arch == "bilstm_attention":
+        if arch in ATTENTION_ARCHS:
             config = model.config
             self.attention_normalizer = {"normalizer": config["attention"]}
             if config["attention"] == "sparsegen":
@@ -150,8 +150,10 @@ class WordModelAdapter:
         return self.model.named_parameters()
 
     def attentions(self, embeddings, attention_mask, token_type_ids=None) -> torch.Tensor:
-        """(B, 1, 1, 1, L): ``bilstm_attention``'s additive-attention distribution, the one query
-        of its classifier over the hidden states (one "layer", one "head"), without autograd."""
+        """(B, 1, 1, 1, L): the classifier's attention distribution, its one query over the
+        intermediate representations (one "layer", one "head"), without autograd: the additive
+        attention of ``bilstm_attention``, the pooling attention of ``transformer_attention`` (its
+        self-attention layers have no classification query to read)."""
         with torch.no_grad():
             _, weights = self.model.forward_embeddings(
                 embeddings, attention_mask.bool(), return_attention=True

@@ -10,6 +10,9 @@ batches) with every nonlinear op given to the rule:
 * additive attention: ``tanh`` is unary, the softmax is the rule's, sparsemax/sparsegen the rule's
   secant sparsemax; the attention weights are the constant factor of the weighted sum.
 * TextCNN: ReLU is unary, max-over-time is the rule's max.
+* Transformer (``transformer_attention``): its layers are written with the rule's primitives
+  (``classifiers._TransformerEncoder``), so it runs its own forward under the rule: Q·Kᵀ and the
+  weighted sums are products with the weights constant, LayerNorm is the rule's, ReLU unary.
 * bag of embeddings: linear, the model's own forward.
 """
 
@@ -32,6 +35,8 @@ def rule_logits(
     mask = mask.bool()
     if model.arch == "cnn":
         features = _convolution_features(model.encoder, embeddings, mask, rule)
+    elif model.arch == "transformer_attention":
+        features, _ = model.encoder(embeddings, mask, rule=rule)
     else:
         features = _recurrent_features(model.encoder, embeddings, mask, rule)
     return model.output(features)
