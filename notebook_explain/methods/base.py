@@ -133,21 +133,39 @@ class Method:
         }
 
 
-_REGISTRY: dict[str, Method] = {}
+class Registry:
+    """Named entries (methods, metrics): each name registered once, looked up with a clear error."""
+
+    def __init__(self, kind: str):
+        self.kind, self._entries = kind, {}
+
+    def add(self, entry):
+        if entry.name in self._entries:
+            raise ValueError(f"A {self.kind} named {entry.name!r} is already registered.")
+        self._entries[entry.name] = entry
+        return entry
+
+    def names(self) -> list[str]:
+        return list(self._entries)
+
+    def get(self, name: str):
+        if name not in self._entries:
+            raise ExplainError(
+                f"Unknown {self.kind} {name!r}. Valid {self.kind}s: {', '.join(self._entries)}."
+            )
+        return self._entries[name]
+
+
+_REGISTRY = Registry("method")
 
 
 def register(method: Method) -> Method:
-    if method.name in _REGISTRY:
-        raise ValueError(f"A method named {method.name!r} is already registered.")
-    _REGISTRY[method.name] = method
-    return method
+    return _REGISTRY.add(method)
 
 
 def available_methods() -> list[str]:
-    return list(_REGISTRY)
+    return _REGISTRY.names()
 
 
 def get_method(name: str) -> Method:
-    if name not in _REGISTRY:
-        raise ExplainError(f"Unknown method {name!r}. Valid methods: {', '.join(_REGISTRY)}.")
-    return _REGISTRY[name]
+    return _REGISTRY.get(name)

@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from ..errors import ExplainError
-from ..methods.base import Param, resolve_params
+from ..methods.base import Param, Registry, resolve_params
 
 if TYPE_CHECKING:
     from .probe import Probe
@@ -80,23 +79,18 @@ class Metric:
         }
 
 
-_REGISTRY: dict[str, Metric] = {}
+_REGISTRY = Registry("metric")
 
 
 def register(metric: Metric) -> Metric:
     if metric.direction not in DIRECTIONS:
         raise ValueError(f"{metric.name}: direction must be one of {DIRECTIONS}.")
-    _REGISTRY[metric.name] = metric
-    return metric
+    return _REGISTRY.add(metric)
 
 
 def available_metrics() -> list[str]:
-    return list(_REGISTRY)
+    return _REGISTRY.names()
 
 
 def get_metric(name: str) -> Metric:
-    if name not in _REGISTRY:
-        raise ExplainError(
-            f"Unknown metric {name!r}. Available metrics: {', '.join(available_metrics())}."
-        )
-    return _REGISTRY[name]
+    return _REGISTRY.get(name)
