@@ -299,6 +299,9 @@ def test_evaluation_is_plain_json_and_ranks_methods(word_explainer):
     best = ev.best("aopc")
     assert ev.value(best, "aopc") == max(ev.value(m, "aopc") for m in ev.methods)
     assert ev.best("deletion") == min(ev.methods, key=lambda m: ev.value(m, "deletion"))
+    rows = [line.split() for line in repr(ev).splitlines()[2:]]
+    assert [row[0] for row in rows] == list(ev.methods)
+    assert float(rows[0][1]) == pytest.approx(ev.value(ev.methods[0], "aopc"), abs=1e-4)
 
 
 # ----------------------------------------------------------------------------- errors

@@ -109,16 +109,17 @@ class Evaluation:
         }
 
     def __repr__(self) -> str:
+        """A text table: one row per method, one column per metric (as wide as its name)."""
         names = self.metric_names
-        width = max(len(m) for m in self.methods) + 2
-        header = " " * width + "  ".join(f"{n:>17}" for n in names)
-        lines = ["Evaluation", header]
+        widths = [max(len(n), 7) for n in names]
+        first = max(len(m) for m in self.methods) + 2
+        cell = lambda v: "n/a" if math.isnan(v) else f"{v:.4f}"
+        lines = ["Evaluation", " " * first + "  ".join(f"{n:>{w}}" for n, w in zip(names, widths))]
         for method in self.methods:
-            cells = []
-            for n in names:
-                v = self.value(method, n)
-                cells.append(f"{'n/a' if math.isnan(v) else f'{v:.4f}':>17}")
-            lines.append(f"{method:<{width}}" + "  ".join(cells))
+            values = (cell(self.value(method, n)) for n in names)
+            lines.append(
+                f"{method:<{first}}" + "  ".join(f"{v:>{w}}" for v, w in zip(values, widths))
+            )
         return "\n".join(lines)
 
 
