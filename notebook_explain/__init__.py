@@ -4,12 +4,14 @@ from .errors import DataNotFoundError, ExplainError
 from .explainer import Explainer
 from .explanation import Explanation, MethodResult, Prediction
 from .methods import available_methods
+from .widget import ExplainWidget
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DataNotFoundError",
     "ExplainError",
+    "ExplainWidget",
     "Explainer",
     "Explanation",
     "MethodResult",

@@ -7,3 +7,7 @@ class ExplainError(ValueError):
 
 class DataNotFoundError(FileNotFoundError):
     """A dataset could not be found locally nor downloaded."""
+
+
+class Cancelled(Exception):
+    """A running request was cancelled (the widget's Cancel button); nothing it computed is kept."""

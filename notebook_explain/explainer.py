@@ -12,8 +12,8 @@ from .errors import ExplainError
 from .explanation import Explanation, MethodResult
 from .likelihood import Likelihoods
 from .methods import available_methods, get_method
-from .methods.base import named_specs
-from .methods.context import AttributionContext
+from .methods.base import resolve_methods
+from .methods.context import AttributionContext, Batching
 from .models.base import ModelAdapter
 from .outputs import check_output
 from .spans import span_levels
@@ -129,10 +129,11 @@ class Explainer:
             raise ExplainError(f"{what} is empty or only whitespace; pass a sentence to explain.")
         return text
 
-    def _target_index(self, target, probabilities: np.ndarray) -> int:
+    def _target_index(self, target) -> int | None:
+        """The class index ``target`` names (``None`` stays ``None``: the predicted class)."""
         names = self.class_names
         if target is None:
-            return int(np.argmax(probabilities))
+            return None
         if isinstance(target, (int, np.integer)) and not isinstance(target, bool):
             if 0 <= target < len(names):
                 return int(target)
@@ -144,6 +145,10 @@ class Explainer:
             f"Unknown target class {target!r}. Use None (the predicted class), an index 0..{len(names) - 1}, "
             f"or a name: {', '.join(names)}."
         )
+
+    def batching(self, check: Callable[[], None] | None = None) -> Batching:
+        """This explainer's batch limits for one request; ``check`` runs before every pass."""
+        return Batching(self.batch_size, self.max_batch_tokens, check)
 
     # -------------------------------------------------------------- explaining
     def predict(self, text: str, text_pair: str | None = None) -> np.ndarray:
@@ -169,6 +174,7 @@ class Explainer:
         text_pair: str | None = None,
         on_progress: Callable[[str, int, int], None] | None = None,
         spans: Mapping[str, Sequence[tuple[int, int]]] | None = None,
+        check: Callable[[], None] | None = None,
     ) -> Explanation:
         """Attribute the model's score for ``target`` on ``text`` with each of ``methods``.
 
@@ -178,24 +184,21 @@ class Explainer:
         ``on_progress(method, i, n)`` is called before the i-th of n methods runs. ``spans`` gives
         the phrase and clause levels as word ranges (``{"phrase": [(0, 2), ...], "clause": ...}``);
         by default they come from the SST parse tree when the sentence is in SST, else from the
-        built-in chunker (see ``spans.span_levels``).
+        built-in chunker (see ``spans.span_levels``). ``check()`` runs before every batched pass;
+        raise from it (as the widget's Cancel does, with ``errors.Cancelled``) to stop early.
         """
         self._check_text(text)
         if text_pair is not None:
             self._check_text(text_pair, "text_pair")
         check_output(output)
-        specs = named_specs(
-            methods, DEFAULT_METHODS, "methods", "notebook_explain.available_methods()"
-        )
-        resolved = {}
-        for name, params in specs.items():
-            method = get_method(name)
+        resolved = resolve_methods(methods, DEFAULT_METHODS)
+        for name, (method, _) in resolved.items():
             missing = method.requires - self.adapter.capabilities
             if missing:
                 raise ExplainError(
                     f"{name} needs {', '.join(sorted(missing))}, which this model does not provide."
                 )
-            resolved[name] = (method, method.resolve_params(params))
+        target_index = self._target_index(target)
 
         encoded = self.adapter.encode(text, text_pair)
         if not (~encoded.special_mask).any():
@@ -204,12 +207,14 @@ class Explainer:
         results = {}
         with self.adapter.parameters_frozen():
             ctx = AttributionContext(
-                self.adapter, encoded, output, self.batch_size, self.max_batch_tokens
+                self.adapter,
+                encoded,
+                output,
+                target_index,
+                span_levels=levels,
+                likelihoods=self.likelihoods,
+                batching=self.batching(check),
             )
-            probabilities = ctx.probabilities
-            ctx.target = target_index = self._target_index(target, probabilities)
-            ctx.span_levels = levels
-            ctx.likelihoods = self.likelihoods
             for i, (name, (method, params)) in enumerate(resolved.items()):
                 if on_progress is not None:
                     on_progress(name, i, len(resolved))
@@ -233,24 +238,26 @@ class Explainer:
             words=encoded.words,
             word_index=encoded.word_index,
             special_mask=encoded.special_mask,
-            probabilities=probabilities,
+            probabilities=ctx.probabilities,
             class_names=self.class_names,
-            target=target_index,
+            target=ctx.target,
             output=output,
             results=results,
             model_name=self.adapter.name,
             truncated_tokens=encoded.truncated_tokens,
             span_levels=levels,
             span_source=span_source,
-            explainer=self,
         )
 
-    def evaluate(self, explanation: Explanation, metrics=None):
-        """``explanation.evaluate(metrics)`` with this explainer's model (for an explanation
-        loaded from JSON, which does not keep its explainer)."""
+    def evaluate(self, explanation: Explanation, metrics=None, on_progress=None, check=None):
+        """Faithfulness and plausibility metrics for every method of ``explanation``, with this
+        explainer's model (``metrics.evaluate``): ``metrics`` are names or a dict of name →
+        parameters (default ``metrics.DEFAULT_METRICS``). Returns an ``Evaluation`` with a value
+        per method and metric, the curves and the agreement matrix. ``on_progress(method, i, n)``
+        and ``check`` as for ``explain``."""
         from .metrics import evaluate
 
-        return evaluate(self, explanation, metrics)
+        return evaluate(self, explanation, metrics, on_progress, check)
 
     def explain_many(
         self, texts: Sequence[str], progress: bool = True, **kwargs
@@ -276,15 +283,10 @@ class Explainer:
         each method's faithfulness up front (what its Faithfulness button does). Keyword arguments
         go to ``explain``.
         """
-        from .widget import ExplainWidget
-
         if methods is None:
             methods = [*DEFAULT_METHODS, "input_reduction"]
-        return ExplainWidget(
-            self.explain(text, methods=methods, target=target, **kwargs),
-            explainer=self,
-            evaluate=evaluate,
-        )
+        explanation = self.explain(text, methods=methods, target=target, **kwargs)
+        return explanation.widget(explainer=self, evaluate=evaluate)
 
     # ---------------------------------------------------------------- influence
     def index(
@@ -344,7 +346,7 @@ class Explainer:
                 "ex.index(train_texts, train_labels)."
             )
         query = make_query(
-            self.adapter, self._check_text(text), lambda p: self._target_index(target, p)
+            self.adapter, self._check_text(text), self._target_index(target)
         )
         return index, query
 

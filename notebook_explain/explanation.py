@@ -8,7 +8,7 @@ browser, so the same object feeds the widget, the HTML report and the tests.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Mapping
 
@@ -18,8 +18,17 @@ from .errors import ExplainError
 from .spans import aggregate
 
 LEVELS = ("word", "token")
+#: what shows an Explanation live: ``notebook_explain.widget`` registers ``ExplainWidget`` here
+#: when the package loads, so the record itself imports no view (see ``register_live_view``)
+_LIVE_VIEW = None
 #: the span levels above words, coarsest last (see ``spans.span_levels``)
 SPAN_LEVELS = ("phrase", "clause")
+
+
+def register_live_view(factory) -> None:
+    """Make ``factory(explanation, **view)`` what ``Explanation.widget`` returns."""
+    global _LIVE_VIEW
+    _LIVE_VIEW = factory
 
 
 def _frozen(array, dtype) -> np.ndarray:
@@ -32,8 +41,16 @@ def _frozen_mapping(mapping: Mapping | None) -> Mapping:
     return MappingProxyType(dict(mapping or {}))
 
 
+class _Record:
+    """Pickles a frozen record through its constructor (read-only mappings travel as dicts)."""
+
+    def __reduce__(self):
+        values = (getattr(self, f.name) for f in fields(self))
+        return type(self), tuple(dict(v) if isinstance(v, MappingProxyType) else v for v in values)
+
+
 @dataclass(frozen=True)
-class MethodResult:
+class MethodResult(_Record):
     """One method's token-level scores with the parameters and time that produced them."""
 
     name: str
@@ -51,7 +68,7 @@ class MethodResult:
 
 
 @dataclass(frozen=True)
-class Span:
+class Span(_Record):
     """A run of words ``[start, end)`` with each method's score for it."""
 
     start: int
@@ -102,7 +119,7 @@ class Prediction:
 
 
 @dataclass(frozen=True)
-class Explanation:
+class Explanation(_Record):
     """Attributions of one model prediction, per token and per word, for one or more methods."""
 
     text: str
@@ -122,8 +139,6 @@ class Explanation:
     span_levels: Mapping[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
     #: where the spans came from: "sst" (the SST parse tree), "chunker" or "user"
     span_source: str = ""
-    #: the Explainer that made it (for ``evaluate``); not serialised, not compared
-    explainer: Any = field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "tokens", tuple(self.tokens))
@@ -213,14 +228,6 @@ class Explanation:
         final = tuple(info["final"])
         return Reduction(steps, final, tuple(self.tokens[i] for i in final))
 
-    def evaluate(self, metrics=None):
-        """Faithfulness and plausibility metrics for every method here (``metrics.evaluate``):
-        names, or a dict of name → parameters; default ``metrics.DEFAULT_METRICS``. Returns an
-        ``Evaluation`` with a value per method and metric, the curves and the agreement matrix."""
-        from .metrics import evaluate
-
-        return evaluate(self.explainer, self, metrics)
-
     # ------------------------------------------------------------ serialisation
     def to_json(self) -> tuple[dict, list[bytes]]:
         """A JSON-safe dict plus binary buffers; arrays are ``{"buffer": i, "dtype", "shape"}``."""
@@ -308,11 +315,13 @@ class Explanation:
         """An :class:`~notebook_explain.widget.ExplainWidget` showing this explanation (display only).
 
         Keyword arguments set the view traits (``method``, ``level``, ``view``, ...). To edit the
-        text or recompute, use ``Explainer.show(text)`` instead.
+        text or recompute, use ``Explainer.show(text)`` instead (it passes ``explainer=``).
         """
-        from .widget import ExplainWidget
-
-        return ExplainWidget(self, **view)
+        if _LIVE_VIEW is None:
+            raise ExplainError(
+                "The live view is not loaded: import notebook_explain (not only its submodules)."
+            )
+        return _LIVE_VIEW(self, **view)
 
     def to_html(self, path=None, title: str | None = None) -> str:
         """A standalone HTML page with the widget's views: bundle inlined, no kernel, no network.

@@ -3,8 +3,9 @@
 The kernel computes, the browser renders: every number the views need is in the widget's state
 (long arrays as binary buffers), so toggling methods, levels and sliders never waits on the kernel.
 The browser asks for new computations (another text, target class, method or parameter) with a
-message; the kernel answers by setting traits, and errors land in the ``error`` trait, shown in
-the widget. The state contract is documented in ``js/README.md``.
+message; the widget hands it to its :class:`~notebook_explain.session.Session`, which computes off
+the comm thread and reports back through traits (progress in ``status``, failures in ``error``).
+This module is traits and serialization only. The state contract is in ``js/README.md``.
 """
 
 from __future__ import annotations
@@ -14,14 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import anywidget
-import numpy as np
 import traitlets
 
 from .errors import ExplainError
-from .explanation import Explanation
-from .influence.methods import METHODS as INFLUENCE_METHODS
+from .explanation import Explanation, register_live_view
 from .methods import available_methods, get_method
-from .metrics import DEFAULT_METRICS, evaluate
+from .session import Session
 
 if TYPE_CHECKING:
     from .explainer import Explainer
@@ -34,18 +33,6 @@ STATE_TRAITS = (
     "explanation", "methods", "method", "compare", "level", "threshold", "top_k", "selected_token",
     "view", "reduction_step", "influence", "evaluation", "editable", "busy", "status", "error",
 )  # fmt: skip
-REQUESTS = ("explain", "influence", "token_influence", "evaluate")
-
-NO_INDEX_MESSAGE = (
-    "No training-data influence yet: build a training index with ex.index(train_texts, "
-    "train_labels), then open the widget with ex.show(text)."
-)
-#: training examples per side in the influence panel
-INFLUENCE_K = 5
-NO_MODEL_MESSAGE = (
-    "Evaluating faithfulness needs the model, and this explanation has none (it was loaded from "
-    "JSON): open it with Explainer.show(text), or run explainer.evaluate(explanation)."
-)
 
 
 def explanation_payload(explanation: Explanation | None, binary: str = "bytes") -> dict | None:
@@ -125,146 +112,58 @@ class ExplainWidget(anywidget.AnyWidget):
             raise ExplainError(
                 f"ExplainWidget shows an Explanation, got {type(explanation).__name__}."
             )
-        self._explainer = explainer
-        self._value = explanation
+        self._session = Session(explainer, explanation, self._apply)
         names = (
             explainer.supported_methods()
             if explainer is not None
             else (explanation.methods if explanation else ())
         )
         if "influence" not in kwargs:
-            kwargs["influence"] = self._influence(explanation)
+            kwargs["influence"] = self._session.influence(explanation)
         if explanation is not None:
             kwargs.setdefault("method", explanation.methods[0])
             kwargs.setdefault("compare", list(explanation.methods))
             for name in [kwargs["method"], *kwargs["compare"]]:
                 explanation.result(name)  # a clear error for a method the explanation lacks
         if evaluate:
-            kwargs["evaluation"] = self._evaluation(explanation)
+            kwargs["evaluation"] = self._session.evaluation(explanation)
         super().__init__(
             explanation=explanation_payload(explanation),
             methods=methods_metadata(names),
             editable=explainer is not None,
             **kwargs,
         )
-        self.on_msg(self._on_message)
+        self.on_msg(lambda _widget, content, _buffers: self._session.handle(content))
 
     @property
     def value(self) -> Explanation | None:
         """The Explanation currently shown."""
-        return self._value
+        return self._session.explanation
+
+    @property
+    def session(self) -> Session:
+        """The kernel side that answers this widget's requests (``session.wait()`` blocks
+        until the running one is done)."""
+        return self._session
 
     def __repr__(self) -> str:
-        return f"ExplainWidget({self._value!r}, view={self.view!r}, method={self.method!r})"
+        return f"ExplainWidget({self.value!r}, view={self.view!r}, method={self.method!r})"
 
-    def _set_value(self, explanation: Explanation):
-        self._value = explanation
+    def _apply(self, **changes):
+        """Show the session's changes: an ``explanation`` resets the views that depend on it."""
         with self.hold_sync():
-            if self.method not in explanation.methods:
-                self.method = explanation.methods[0]
-            self.compare = [m for m in self.compare if m in explanation.methods] or list(
-                explanation.methods
-            )
-            self.selected_token = -1
-            self.reduction_step = 0
-            self.evaluation = {}
-            self.explanation = explanation_payload(explanation)
-
-    # ---------------------------------------------------------------- requests
-    def _on_message(self, _widget, content, _buffers):
-        try:
-            if not isinstance(content, dict) or content.get("type") not in REQUESTS:
-                raise ExplainError(f"Unknown request from the widget: {content!r}.")
-            if self._explainer is None and content["type"] != "evaluate":
-                raise ExplainError(
-                    "This widget only displays an Explanation; to recompute, open it with Explainer.show(text)."
+            explanation = changes.pop("explanation", None)
+            if explanation is not None:
+                if self.method not in explanation.methods:
+                    self.method = explanation.methods[0]
+                self.compare = [m for m in self.compare if m in explanation.methods] or list(
+                    explanation.methods
                 )
-            self.error = ""
-            self.busy = True
-            if content["type"] == "explain":
-                self._recompute(content)
-            elif content["type"] == "evaluate":
-                self.evaluation = self._evaluation(self._value, self._evaluation_progress)
-            elif content["type"] == "influence":
-                self.status = "Ranking training examples…"
-                self.influence = self._influence(self._value, content.get("method"))
-            else:
-                self.status = "Ranking training examples by their influence on this token…"
-                self.influence = self._token_influence(content)
-        except Exception as exc:  # noqa: BLE001 - shown in the widget instead of lost in the kernel log
-            message = str(exc) if isinstance(exc, ExplainError) else f"{type(exc).__name__}: {exc}"
-            self.error = message
-        finally:
-            self.busy = False
-            self.status = ""
-
-    def _recompute(self, request: dict):
-        methods = request.get("methods") or (self._value.methods if self._value else None)
-
-        def progress(name, i, n):
-            self.status = f"Running {name} ({i + 1}/{n})…"
-
-        text = request.get("text", self._value.text if self._value else "")
-        keep_spans = self._value and self._value.span_source == "user" and text == self._value.text
-        explanation = self._explainer.explain(
-            text,
-            methods=methods,
-            spans=dict(self._value.span_levels) if keep_spans else None,
-            target=request.get("target"),
-            output=self._value.output if self._value else "logit",
-            text_pair=self._value.text_pair if self._value else None,
-            on_progress=progress,
-        )
-        self._set_value(explanation)
-        method = self.influence.get("method")
-        self.influence = self._influence(
-            explanation, method if method in INFLUENCE_METHODS else None
-        )
-
-    # ------------------------------------------------------------ faithfulness
-    def _evaluation(self, explanation: Explanation | None, on_progress=None) -> dict:
-        """``metrics.DEFAULT_METRICS`` for every method of ``explanation`` as the ``evaluation``
-        trait, with the widget's explainer or else the one that made ``explanation``."""
-        if explanation is None:
-            raise ExplainError("Nothing to evaluate yet: explain a text first.")
-        explainer = self._explainer or explanation.explainer
-        if explainer is None:
-            raise ExplainError(NO_MODEL_MESSAGE)
-        return evaluate(explainer, explanation, DEFAULT_METRICS, on_progress).to_json()
-
-    def _evaluation_progress(self, name, i, n):
-        self.status = f"Evaluating the faithfulness of {name} ({i + 1}/{n})…"
-
-    # --------------------------------------------------------------- influence
-    def _influence(self, explanation, method=None) -> dict:
-        """The influence panel's state: the ranked training examples for the shown text, or
-        the empty state with how to build an index."""
-        index = getattr(self._explainer, "training_index", None)
-        if index is None or explanation is None:
-            return {"status": "empty", "message": NO_INDEX_MESSAGE}
-        result = self._explainer.influence(
-            explanation.text,
-            k=INFLUENCE_K,
-            method=method or "influence_function",
-            target=explanation.target,
-        )
-        return {**result.to_json(), "methods": list(INFLUENCE_METHODS)}
-
-    def _token_influence(self, request: dict) -> dict:
-        """The hybrid query (survey eq. 29) for a clicked token, or a word's first token."""
-        explanation = self._value
-        if getattr(self._explainer, "training_index", None) is None:
-            return {"status": "empty", "message": NO_INDEX_MESSAGE}
-        index = int(request.get("index", -1))
-        if request.get("level") == "word":
-            tokens = np.flatnonzero(explanation.word_index == index)
-            if len(tokens) == 0:
-                raise ExplainError(f"There is no word {index} in this explanation.")
-            index = int(tokens[0])
-        result = self._explainer.token_influence(
-            explanation.text, index, k=INFLUENCE_K, target=explanation.target
-        )
-        return {**result.to_json(), "methods": list(INFLUENCE_METHODS)}
+                self.selected_token = -1
+                self.reduction_step = 0
+                self.explanation = explanation_payload(explanation)
+            for name, value in changes.items():
+                setattr(self, name, value)
 
     # ------------------------------------------------------------------ export
     def to_html(self, path: str | Path | None = None, title: str | None = None) -> str:
@@ -276,12 +175,12 @@ class ExplainWidget(anywidget.AnyWidget):
 
         state = {name: getattr(self, name) for name in STATE_TRAITS}
         state.update(
-            explanation=explanation_payload(self._value, binary="base64"),
+            explanation=explanation_payload(self.value, binary="base64"),
             editable=False,
             busy=False,
         )
         page = standalone_html(
-            state, title or (self._value.text if self._value else "notebook_explain")
+            state, title or (self.value.text if self.value else "notebook_explain")
         )
         if path is not None:
             path = Path(path)
@@ -291,3 +190,6 @@ class ExplainWidget(anywidget.AnyWidget):
                 )
             path.write_text(page, encoding="utf-8")
         return page
+
+
+register_live_view(ExplainWidget)

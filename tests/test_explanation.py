@@ -121,3 +121,16 @@ def test_reduction_path_is_exposed_with_token_text(hf_explainer):
     assert e.reduction.final_tokens == steps[-1]["tokens"]
     with pytest.raises(ExplainError, match="input_reduction"):
         hf_explainer.explain("a movie .", methods=["leave_one_out"]).reduction
+
+
+def test_an_explanation_is_plain_data_that_pickles_without_a_model(hf_explainer):
+    import pickle
+
+    e = hf_explainer.explain("a witty movie", methods=["saliency_l2", "leave_one_out"])
+    blob = pickle.dumps(e)
+    assert b"torch" not in blob and b"Explainer" not in blob
+    again = pickle.loads(blob)
+    assert (again.text, again.tokens, again.methods) == (e.text, e.tokens, e.methods)
+    np.testing.assert_array_equal(again.probabilities, e.probabilities)
+    for method in e.methods:
+        np.testing.assert_array_equal(again.result(method).scores, e.result(method).scores)

@@ -246,8 +246,9 @@ def test_a_context_built_by_hand_gives_the_same_scores(vocab):
 
     model = make_word_model("gru", vocab, seed=7)
     adapter = WordModelAdapter(model, vocab, device="cpu")
-    ctx = AttributionContext(adapter, adapter.encode(TEXT), "logit", 64, 4096)
-    ctx.target, ctx.span_levels = 0, {"clause": [(0, 14)]}
+    ctx = AttributionContext(
+        adapter, adapter.encode(TEXT), "logit", 0, span_levels={"clause": [(0, 14)]}
+    )
     attribution = RecurrentDecomposition("reat", naive=False, description="").attribute(ctx)
     assert attribution.info["span_scores"]["clause"][0] == pytest.approx(
         ctx.input_output - float(model.output.bias[0].detach()), abs=1e-6

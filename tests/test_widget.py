@@ -4,6 +4,7 @@ import base64
 import html
 import json
 import re
+import time
 
 import numpy as np
 import pytest
@@ -15,7 +16,8 @@ from conftest import SENTENCES
 from notebook_explain import ExplainError
 from notebook_explain.explanation import Explanation
 from notebook_explain.metrics import DEFAULT_METRICS
-from notebook_explain.widget import NO_MODEL_MESSAGE, ExplainWidget
+from notebook_explain.session import NO_MODEL_MESSAGE
+from notebook_explain.widget import ExplainWidget
 
 XSS = '<img src=x onerror="alert(1)"> <script>alert(2)</script> & fine'
 
@@ -23,6 +25,12 @@ XSS = '<img src=x onerror="alert(1)"> <script>alert(2)</script> & fine'
 @pytest.fixture(scope="module")
 def explained(hf_explainer):
     return hf_explainer.explain(SENTENCES[1], methods=["signed_grad_input", "leave_one_out"])
+
+
+def send(widget, request, buffers=()):
+    """Send ``request`` as the browser does, then wait for the session to answer it."""
+    widget._handle_custom_msg(request, list(buffers))
+    assert widget.session.wait(timeout=120), "the request did not finish"
 
 
 def _decode(ref, raw):
@@ -72,7 +80,7 @@ def test_show_recomputes_on_request(hf_explainer):
         "target": 2,
         "methods": {"integrated_gradients": {"steps": 8}},
     }
-    w._handle_custom_msg(request, [])
+    send(w, request, [])
     assert (
         w.value.text == SENTENCES[2]
         and w.value.target == 2
@@ -111,14 +119,14 @@ def test_kernel_errors_are_shown_in_the_widget_and_keep_the_old_result(
 ):
     w = hf_explainer.show(SENTENCES[0], methods=["saliency_l2"])
     before = w.explanation
-    w._handle_custom_msg(request_, [])
+    send(w, request_, [])
     assert message in w.error and not w.busy
     assert w.explanation is before and w.value.text == SENTENCES[0]
 
 
 def test_display_only_widget_explains_how_to_recompute(explained):
     w = explained.widget()
-    w._handle_custom_msg({"type": "explain", "text": "other"}, [])
+    send(w, {"type": "explain", "text": "other"}, [])
     assert "Explainer.show" in w.error and w.value is explained
 
 
@@ -181,18 +189,18 @@ def test_influence_panel_answers_the_method_switch_and_token_clicks(vocab, tmp_p
     assert [i["index"] for i in panel["proponents"]] == [i["index"] for i in expected["proponents"]]
     assert set(panel["methods"]) >= {"influence_function", "tracin", "knn"}
 
-    w._handle_custom_msg({"type": "influence", "method": "knn"}, [])
+    send(w, {"type": "influence", "method": "knn"}, [])
     assert w.error == "" and w.influence["method"] == "knn"
 
     word = 1  # "gorgeous": for a word model, word i is token i
-    w._handle_custom_msg({"type": "token_influence", "index": word, "level": "word"}, [])
+    send(w, {"type": "token_influence", "index": word, "level": "word"}, [])
     direct = ex.token_influence(SENTENCES[0], word, k=5, target=w.value.target).to_json()
     assert w.error == "" and w.influence["test_token"] == word
     assert [i["score"] for i in w.influence["opponents"]] == pytest.approx(
         [i["score"] for i in direct["opponents"]]
     )
     # a new text gets a new ranking, with the method the panel shows
-    w._handle_custom_msg({"type": "explain", "text": SENTENCES[1]}, [])
+    send(w, {"type": "explain", "text": SENTENCES[1]}, [])
     assert w.influence["method"] == "influence_function" and w.influence["test_token"] is None
     again = ex.influence(SENTENCES[1], k=5, target=w.value.target).to_json()
     assert [i["score"] for i in w.influence["proponents"]] == pytest.approx(
@@ -219,10 +227,10 @@ def test_faithfulness_button_sets_the_evaluation_and_a_recompute_clears_it(hf_ex
     assert w.evaluation == {}
     statuses = []
     w.observe(lambda change: statuses.append(change["new"]), "status")
-    w._handle_custom_msg({"type": "evaluate"}, [])
+    send(w, {"type": "evaluate"}, [])
     assert w.error == "" and not w.busy
     assert "Evaluating the faithfulness of leave_one_out (2/2)…" in statuses and statuses[-1] == ""
-    expected = w.value.evaluate(list(DEFAULT_METRICS)).to_json()
+    expected = hf_explainer.evaluate(w.value, list(DEFAULT_METRICS)).to_json()
     assert [m["name"] for m in w.evaluation["metrics"]] == list(DEFAULT_METRICS)
     _assert_same_evaluation(w.evaluation, expected)
     state, _, _ = _remove_buffers(w.get_state())
@@ -230,25 +238,73 @@ def test_faithfulness_button_sets_the_evaluation_and_a_recompute_clears_it(hf_ex
     # the static page carries it
     blob = re.search(r'<script type="application/json">(.*?)</script>', w.to_html(), re.S).group(1)
     assert json.loads(blob)["evaluation"]["values"] == w.evaluation["values"]
-    w._handle_custom_msg({"type": "explain", "text": SENTENCES[0]}, [])
+    send(w, {"type": "explain", "text": SENTENCES[0]}, [])
     assert w.error == "" and w.evaluation == {}
 
 
-def test_show_can_evaluate_up_front_and_a_display_only_widget_uses_its_explanations_model(
-    hf_explainer, explained
-):
+def test_show_can_evaluate_up_front(hf_explainer):
     w = hf_explainer.show(SENTENCES[1], methods=["signed_grad_input"], evaluate=True)
-    _assert_same_evaluation(w.evaluation, w.value.evaluate(list(DEFAULT_METRICS)).to_json())
+    _assert_same_evaluation(
+        w.evaluation, hf_explainer.evaluate(w.value, list(DEFAULT_METRICS)).to_json()
+    )
     assert w.status == "" and not w.busy
-    display = explained.widget()
-    display._handle_custom_msg({"type": "evaluate"}, [])
-    assert display.error == "" and display.evaluation["methods"] == list(explained.methods)
 
 
-def test_evaluating_without_the_model_is_reported_in_the_widget(explained):
-    loaded = Explanation.from_json(*explained.to_json())
-    w = loaded.widget()
-    w._handle_custom_msg({"type": "evaluate"}, [])
+@pytest.mark.parametrize("loaded", [False, True])
+def test_evaluating_without_the_model_is_reported_in_the_widget(explained, loaded):
+    """An Explanation holds no model, so a display-only widget says how to evaluate."""
+    if loaded:
+        explained = Explanation.from_json(*explained.to_json())
+    w = explained.widget()
+    send(w, {"type": "evaluate"})
     assert w.error == NO_MODEL_MESSAGE and w.evaluation == {} and not w.busy
-    with pytest.raises(ExplainError, match="needs the model"):
-        loaded.widget(evaluate=True)
+    with pytest.raises(ExplainError, match="explainer.evaluate"):
+        explained.widget(evaluate=True)
+
+
+def test_cancel_stops_a_long_lime_run_at_the_next_batch_and_keeps_the_result(vocab):
+    """The request runs off the comm thread: the handler returns at once, and a cancel sent
+    while LIME runs stops it before its next batched pass, with the previous result kept."""
+    from conftest import make_word_model
+
+    from notebook_explain import Explainer
+    from notebook_explain.session import CANCELLED_MESSAGE
+
+    ex = Explainer(make_word_model("gru", vocab), vocab, device="cpu", batch_size=4)
+    w = ex.show(SENTENCES[0], methods=["saliency_l2"])
+    before, payload = w.value, w.explanation
+    passes = []
+    hook = ex.adapter.model.output.register_forward_hook(lambda *_: passes.append(1))
+    try:
+        start = time.perf_counter()
+        w._handle_custom_msg({"type": "explain", "methods": {"lime": {"samples": 50_000}}}, [])
+        assert time.perf_counter() - start < 1.0 and w.busy  # the handler did not compute
+        while len(passes) < 20:  # LIME is running, 4 rows a pass
+            assert w.session.busy, f"the request ended early: {w.error!r}"
+            time.sleep(0.005)
+        w._handle_custom_msg({"type": "cancel"}, [])
+        at_cancel = len(passes)
+        assert w.session.wait(timeout=30)
+    finally:
+        hook.remove()
+    assert len(passes) - at_cancel <= 1  # at most the pass under way when the cancel came
+    assert len(passes) < 50_000 / 4 / 2
+    assert w.error == CANCELLED_MESSAGE and not w.busy and w.status == ""
+    assert w.value is before and w.explanation is payload
+    send(w, {"type": "explain", "text": SENTENCES[1], "methods": ["saliency_l2"]})
+    assert w.error == "" and w.value.text == SENTENCES[1]
+
+
+def test_a_second_request_while_one_runs_is_refused_not_queued(vocab):
+    from conftest import make_word_model
+
+    from notebook_explain import Explainer
+    from notebook_explain.session import BUSY_MESSAGE
+
+    ex = Explainer(make_word_model("gru", vocab), vocab, device="cpu", batch_size=4)
+    w = ex.show(SENTENCES[0], methods=["saliency_l2"])
+    w._handle_custom_msg({"type": "explain", "methods": {"lime": {"samples": 50_000}}}, [])
+    w._handle_custom_msg({"type": "explain", "text": SENTENCES[2]}, [])
+    assert w.error == BUSY_MESSAGE
+    w._handle_custom_msg({"type": "cancel"}, [])
+    assert w.session.wait(timeout=30) and w.value.text == SENTENCES[0]

@@ -17,7 +17,7 @@ from pathlib import Path
 from ..data import TextDataset, load_agnews, load_imdb, load_sst2
 from ..device import resolve_device
 from ..errors import ExplainError
-from .cache import cache_root, fingerprint, writing
+from ..cache import cache_root, fingerprint, writing
 from .encoder import minilm_source
 
 #: bump when a change to the training code changes the trained models

@@ -31,7 +31,7 @@ from tqdm.auto import tqdm
 
 from ..device import resolve_device
 from ..errors import ExplainError
-from .cache import cache_root, fingerprint, writing
+from ..cache import cache_root, fingerprint, writing
 from .encoder import load_minilm_tokenizer, minilm_source
 
 #: bump when a change to the training code changes the trained head

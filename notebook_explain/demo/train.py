@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 
 from ..models.classifiers import WordClassifier
 from ..models.vocab import WordVocab
+from ..perturb import pad_ids
 
 
 def set_seed(seed: int) -> None:
@@ -33,17 +34,6 @@ def _batches(n: int, batch_size: int, generator: torch.Generator | None):
     order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
     for start in range(0, n, batch_size):
         yield order[start : start + batch_size].tolist()
-
-
-def pad_ids(sequences: list[list[int]], pad_id: int, device) -> tuple[torch.Tensor, torch.Tensor]:
-    """Right-pad id lists into (ids, bool mask); an empty sequence becomes one pad token."""
-    sequences = [s or [pad_id] for s in sequences]
-    lengths = torch.tensor([len(s) for s in sequences])
-    ids = torch.full((len(sequences), int(lengths.max())), pad_id, dtype=torch.long)
-    for row, seq in enumerate(sequences):
-        ids[row, : len(seq)] = torch.tensor(seq)
-    mask = torch.arange(ids.shape[1]) < lengths[:, None]
-    return ids.to(device), mask.to(device)
 
 
 class _CheckpointSchedule:
@@ -182,7 +172,11 @@ def train_word_model(cfg: dict, splits: dict, device, out_dir, progress: bool) -
     encoded = {split: [vocab.encode(t) for t in data.texts] for split, data in splits.items()}
 
     def logits_for(split):
-        return lambda rows: model(*pad_ids([encoded[split][i] for i in rows], vocab.pad_id, device))
+        def logits(rows):
+            ids, mask, _ = pad_ids([encoded[split][i] for i in rows], vocab.pad_id)
+            return model(ids.to(device), mask.to(device))
+
+        return logits
 
     steps_per_epoch = -(-len(train.texts) // cfg["batch_size"])
     total = steps_per_epoch * cfg["epochs"]

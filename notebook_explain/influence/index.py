@@ -23,8 +23,9 @@ import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
-from ..demo.cache import cache_root, fingerprint, writing
+from ..cache import cache_root, fingerprint, writing
 from ..errors import ExplainError
+from ..perturb import pad_ids
 from . import gradients
 from .hessian import InverseHessian
 
@@ -170,26 +171,19 @@ def head_features(
     out = [None] * len(rows)
     with torch.no_grad(), tqdm(total=len(rows), desc=desc, disable=not progress) as bar:
         for batch in batches:
-            ids, mask, types = _pad([rows[i] for i in batch], adapter.pad_id, adapter.device)
+            ids, mask, types = (
+                None if t is None else t.to(adapter.device)
+                for t in pad_ids(
+                    [rows[i][0] for i in batch],
+                    adapter.pad_id,
+                    None if rows[batch[0]][1] is None else [rows[i][1] for i in batch],
+                )
+            )
             features = adapter.head_features(adapter.embed(ids), mask, types).double().cpu()
             for row, i in enumerate(batch):
                 out[i] = features[row]
             bar.update(len(batch))
     return torch.stack(out)
-
-
-def _pad(rows, pad_id: int, device):
-    length = max(len(ids) for ids, _ in rows)
-    ids = torch.full((len(rows), length), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(rows), length), dtype=torch.long)
-    has_types = rows[0][1] is not None
-    types = torch.zeros((len(rows), length), dtype=torch.long) if has_types else None
-    for r, (row_ids, row_types) in enumerate(rows):
-        ids[r, : len(row_ids)] = torch.tensor(row_ids, dtype=torch.long)
-        mask[r, : len(row_ids)] = 1
-        if has_types:
-            types[r, : len(row_types)] = torch.tensor(row_types, dtype=torch.long)
-    return ids.to(device), mask.to(device), None if types is None else types.to(device)
 
 
 def load_checkpoints(folder, head_name: str) -> list[Checkpoint]:

@@ -67,8 +67,8 @@ class Query:
         return gradients.gradients(self.features, self.residual(weight, bias))[0]
 
 
-def make_query(adapter, text: str, target) -> Query:
-    """Encode ``text``; ``target(probabilities)`` picks the explained class."""
+def make_query(adapter, text: str, target: int | None) -> Query:
+    """Encode ``text``; ``target`` is the explained class (``None``: the predicted one)."""
     encoded = adapter.encode(text)
     with torch.no_grad():
         features = (
@@ -81,7 +81,9 @@ def make_query(adapter, text: str, target) -> Query:
     _, head = adapter.classifier_head()
     weight, bias = head.weight.detach().double().cpu(), head.bias.detach().double().cpu()
     probabilities = gradients.probabilities(features, weight, bias)[0].numpy()
-    return Query(text, encoded, features, probabilities, target(probabilities))
+    if target is None:
+        target = int(np.argmax(probabilities))
+    return Query(text, encoded, features, probabilities, target)
 
 
 def loss_scorer(index, query: Query):

@@ -66,18 +66,11 @@ def weighted_ridge(z: np.ndarray, y: np.ndarray, weights: np.ndarray, alpha: flo
 def _perturbed(ctx, keep: torch.Tensor, removal: str):
     """The model inputs of the (B, L) bool token mask ``keep``, for ``ctx.outputs``."""
     if removal == "delete":
-        # kept tokens move to the front in their order; the rest becomes right padding
-        order = torch.argsort((~keep).to(torch.int8), dim=1, stable=True)
-        mask = keep.gather(1, order).to(ctx.encoded.attention_mask.dtype)
-        types = ctx.encoded.token_type_ids
-        if types is not None:
-            types = types.expand(len(keep), -1).gather(1, order)
-        return ctx.embeddings[0][order], mask, types
+        return ctx.deleted(keep)
     token_id = ctx.adapter.mask_id if removal == "mask" else ctx.adapter.unk_id
     if token_id is None:
         raise ExplainError("lime: this model has no [MASK] token; use removal='unk' or 'delete'.")
-    embeddings = torch.where(keep[..., None], ctx.embeddings, ctx.token_embedding(token_id))
-    return embeddings, None, None
+    return ctx.replaced(~keep, ctx.token_embedding(token_id)), None, None
 
 
 class Lime(Method):

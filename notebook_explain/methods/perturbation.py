@@ -6,8 +6,7 @@
 * ``leave_one_out``: the token is removed from the sequence (survey eq. 11).
 
 Special tokens are never perturbed; their score is 0. All perturbed inputs of one method go
-through the model as batched forward passes. ``delete`` builds the shorter, token-deleted
-sequences shared by ``leave_one_out`` and ``input_reduction`` (``reduction.py``).
+through the model as batched forward passes, built by ``perturb`` (through the context).
 """
 
 from __future__ import annotations
@@ -43,33 +42,9 @@ class Occlusion(Method):
             vector = torch.zeros_like(ctx.embeddings[0, 0])
         else:
             vector = ctx.token_embedding(ctx.adapter.unk_id)
-        batch = ctx.embeddings.repeat(len(positions), 1, 1)
-        batch[torch.arange(len(positions)), torch.as_tensor(positions)] = vector
-        return Attribution(_scores(ctx, positions, ctx.outputs(batch)))
-
-
-def delete(ctx, keep: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-    """The input with tokens deleted: one shorter sequence per row of the (B, L) bool mask ``keep``.
-
-    Every row must keep the same number K of tokens. Returns the (B, K, D) embeddings, the (B, K)
-    attention mask and the (B, K) token types (``None`` for models without segments), ready for
-    ``ctx.logits`` or ``ctx.outputs``.
-    """
-    keep = torch.as_tensor(keep, dtype=torch.bool, device=ctx.embeddings.device)
-    if keep.ndim != 2 or keep.shape[1] != ctx.length:
-        raise ValueError(f"keep must have shape (B, {ctx.length}), got {tuple(keep.shape)}.")
-    n = keep.shape[0]
-    kept = keep.sum(1)
-    length = int(kept[0]) if n else 0
-    if n and bool((kept != length).any()):
-        raise ValueError("every row of keep must keep the same number of tokens.")
-
-    def drop(tensor):
-        return tensor.expand(n, *tensor.shape[1:])[keep].reshape(n, length, *tensor.shape[2:])
-
-    types = ctx.encoded.token_type_ids
-    types = None if types is None else drop(types)
-    return drop(ctx.embeddings), drop(ctx.encoded.attention_mask), types
+        occluded = torch.zeros(len(positions), ctx.length, dtype=torch.bool)
+        occluded[torch.arange(len(positions)), torch.as_tensor(positions)] = True
+        return Attribution(_scores(ctx, positions, ctx.outputs(ctx.replaced(occluded, vector))))
 
 
 class LeaveOneOut(Method):
@@ -83,7 +58,7 @@ class LeaveOneOut(Method):
         positions = _positions(ctx)
         keep = torch.ones(len(positions), ctx.length, dtype=torch.bool)
         keep[torch.arange(len(positions)), torch.as_tensor(positions)] = False
-        return Attribution(_scores(ctx, positions, ctx.outputs(*delete(ctx, keep))))
+        return Attribution(_scores(ctx, positions, ctx.outputs(*ctx.deleted(keep))))
 
 
 register(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from ..methods.base import Param, Registry, resolve_params
+from ..registry import Param, Registry
 
 if TYPE_CHECKING:
     from .probe import Probe
@@ -64,9 +64,6 @@ class Metric:
     def compute(self, probe: Probe, method: str, **params) -> MetricValue:
         raise NotImplementedError
 
-    def resolve_params(self, given: Mapping | None) -> dict:
-        return resolve_params(self.name, self.params, given)
-
     def metadata(self) -> dict:
         return {
             "name": self.name,
@@ -79,7 +76,7 @@ class Metric:
         }
 
 
-_REGISTRY = Registry("metric")
+_REGISTRY = Registry("metric", "available_metrics()")
 
 
 def register(metric: Metric) -> Metric:
@@ -94,3 +91,8 @@ def available_metrics() -> list[str]:
 
 def get_metric(name: str) -> Metric:
     return _REGISTRY.get(name)
+
+
+def resolve_metrics(value, default) -> dict[str, tuple[Metric, dict]]:
+    """``{name: (metric, checked parameters)}`` from a name, a list or a dict of name → params."""
+    return _REGISTRY.resolve(value, default)

@@ -8,7 +8,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from ..methods.base import Param
+from ..registry import Param
 from .base import Metric, MetricValue, register
 from .statistics import kendall_tau_b, normalized_entropy
 

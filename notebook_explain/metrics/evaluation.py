@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import ExplainError
-from ..methods.base import named_specs
-from .base import MetricValue, get_metric
+from .base import MetricValue, resolve_metrics
 from .probe import Probe
 from .statistics import kendall_tau_b, top_k_overlap
 
@@ -123,21 +122,13 @@ class Evaluation:
         return "\n".join(lines)
 
 
-def evaluate(explainer, explanation, metrics=None, on_progress=None) -> Evaluation:
+def evaluate(explainer, explanation, metrics=None, on_progress=None, check=None) -> Evaluation:
     """Every metric of ``metrics`` (names, or a dict of name → parameters; default
     ``DEFAULT_METRICS``) for every method of ``explanation``, made by ``explainer``'s model.
-    ``on_progress(method, i, n)`` is called before the i-th of the n methods is evaluated."""
-    if explainer is None:
-        raise ExplainError(
-            "Evaluating needs the model: use the Explanation that Explainer.explain returned, or "
-            "call explainer.evaluate(explanation, metrics=...)."
-        )
-    resolved = {}
-    specs = named_specs(metrics, DEFAULT_METRICS, "metrics", "available_metrics()")
-    for name, params in specs.items():
-        metric = get_metric(name)
-        resolved[name] = (metric, metric.resolve_params(params))
-    probe = Probe(explainer, explanation)
+    ``on_progress(method, i, n)`` is called before the i-th of the n methods is evaluated;
+    ``check()`` before every batched pass (see ``methods.context.Batching``)."""
+    resolved = resolve_metrics(metrics, DEFAULT_METRICS)
+    probe = Probe(explainer, explanation, check)
     results = {}
     for i, method in enumerate(explanation.methods):
         if on_progress is not None:

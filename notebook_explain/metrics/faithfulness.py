@@ -12,7 +12,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from ..methods.base import Param
+from ..registry import Param
 from .base import Curve, Metric, MetricValue, register
 from .probe import REMOVALS
 from .statistics import pearson, top_k

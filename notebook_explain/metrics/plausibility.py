@@ -15,7 +15,7 @@ import numpy as np
 from ..data.lexicon import load_lexicon
 from ..data.trees import NEUTRAL_LABEL
 from ..errors import ExplainError
-from ..methods.base import Param
+from ..registry import Param
 from ..spans import leaves_of_words, sst_tree
 from .base import Metric, MetricValue, register
 from .statistics import top_k

@@ -31,9 +31,10 @@ MLM_SEED = 0
 
 
 class Probe:
-    """``probabilities(removed, removal)`` for one explanation, re-encoded with its explainer."""
+    """``probabilities(removed, removal)`` for one explanation, re-encoded with its explainer.
+    ``check`` runs before every batched pass (see ``context.Batching``)."""
 
-    def __init__(self, explainer, explanation):
+    def __init__(self, explainer, explanation, check=None):
         self.explainer, self.explanation = explainer, explanation
         adapter = explainer.adapter
         encoded = adapter.encode(explanation.text, explanation.text_pair)
@@ -44,9 +45,13 @@ class Probe:
             )
         with adapter.parameters_frozen():
             self.ctx = AttributionContext(
-                adapter, encoded, "probability", explainer.batch_size, explainer.max_batch_tokens
+                adapter,
+                encoded,
+                "probability",
+                explanation.target,
+                likelihoods=explainer.likelihoods,
+                batching=explainer.batching(check),
             )
-        self.ctx.target = explanation.target
         self.word_index = np.asarray(explanation.word_index)
         self.n_words = len(explanation.words)
         self._cache: dict[tuple[str, bytes], float] = {}
@@ -113,34 +118,18 @@ class Probe:
         ctx = self.ctx
         mask = self._token_mask(removed)
         if removal == "delete":
-            return ctx.logits(*self._deleted(mask))
-        embeddings = ctx.embeddings.expand(len(removed), -1, -1).clone()
+            return ctx.logits(*ctx.deleted(~mask))
         if removal == "zero":
-            embeddings[mask] = 0.0
+            replacement = torch.zeros_like(ctx.embeddings[0, 0])
         elif removal == "unk":
             if ctx.adapter.unk_id is None:
                 raise ExplainError(
                     "This model's tokenizer has no unknown token; use another removal."
                 )
-            embeddings[mask] = ctx.token_embedding(ctx.adapter.unk_id)
+            replacement = ctx.token_embedding(ctx.adapter.unk_id)
         else:
-            replacements = self._mlm_samples().expand(len(removed), -1)[mask]
-            embeddings[mask] = ctx.adapter.embed(replacements[None])[0]
-        return ctx.logits(embeddings)
-
-    def _deleted(self, mask: torch.Tensor):
-        """The inputs with the masked tokens taken out, right-padded to the longest row."""
-        ctx, encoded = self.ctx, self.ctx.encoded
-        keep = ~mask
-        lengths = keep.sum(1)
-        width = max(int(lengths.max()), 1)
-        order = torch.argsort((~keep).to(torch.int8), dim=1, stable=True)[:, :width]
-        valid = torch.arange(width, device=keep.device)[None] < lengths[:, None]
-        embeddings = ctx.embeddings[0][order] * valid[..., None]
-        attention = encoded.attention_mask[0][order] * valid
-        types = encoded.token_type_ids
-        types = None if types is None else types[0][order] * valid
-        return embeddings, attention, types
+            replacement = ctx.adapter.embed(self._mlm_samples())
+        return ctx.logits(ctx.replaced(mask, replacement))
 
     def _mlm_samples(self) -> torch.Tensor:
         """(1, L) token ids: one likelihood sample per position (the input's id at special ones)."""

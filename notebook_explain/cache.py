@@ -1,4 +1,4 @@
-"""The on-disk cache for expensive artefacts (demo models, later training indexes).
+"""The on-disk cache for expensive artefacts: demo models, their MLM head, training indexes.
 
 Entries live under ``NOTEBOOK_EXPLAIN_CACHE`` (default ``~/.cache/notebook_explain``) in a folder
 named by a hash of everything they depend on, so a changed configuration or dataset never loads

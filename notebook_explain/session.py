@@ -1,0 +1,187 @@
+"""The kernel side of a widget: it answers the browser's requests, off the comm thread.
+
+A request (explain another text, target or method set; evaluate faithfulness; rank training
+examples for the text or for one token) runs on a worker thread, so the kernel keeps handling
+messages while it computes: the widget's own view changes, and a ``cancel`` request, which stops
+the work before its next batched pass (``methods.context.Batching.check``). Progress goes to the
+widget's ``status``; a failure or a cancel leaves the previous result in place and says why in
+``error``. One request runs at a time.
+
+The session never touches traits: it reports state changes through ``update(**changes)``, which
+the widget turns into traits (``explanation`` there is an :class:`Explanation`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .errors import Cancelled, ExplainError
+from .explanation import Explanation
+from .influence.methods import METHODS as INFLUENCE_METHODS
+from .metrics import DEFAULT_METRICS
+
+if TYPE_CHECKING:
+    from .explainer import Explainer
+
+REQUESTS = ("explain", "evaluate", "influence", "token_influence", "cancel")
+#: training examples per side in the influence panel
+INFLUENCE_K = 5
+
+NO_INDEX_MESSAGE = (
+    "No training-data influence yet: build a training index with ex.index(train_texts, "
+    "train_labels), then open the widget with ex.show(text)."
+)
+NO_MODEL_MESSAGE = (
+    "This widget only displays an Explanation, which holds no model: to recompute or evaluate, "
+    "open it with Explainer.show(text), or run explainer.evaluate(explanation)."
+)
+BUSY_MESSAGE = "Still computing the previous request: wait for it, or press Cancel."
+CANCELLED_MESSAGE = "Cancelled; the previous result is kept."
+
+
+class Session:
+    """Serves one widget's requests with ``explainer`` (``None``: display only)."""
+
+    def __init__(
+        self,
+        explainer: Explainer | None,
+        explanation: Explanation | None,
+        update: Callable[..., None],
+    ):
+        self.explainer = explainer
+        self.explanation = explanation
+        self._update = update
+        self._cancelled = threading.Event()
+        self._worker: threading.Thread | None = None
+        #: the influence method the panel shows ("token_influence" after a token click)
+        self._influence_method: str | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self._worker is not None and self._worker.is_alive()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the running request is done (True) or ``timeout`` seconds pass (False)."""
+        worker = self._worker
+        if worker is not None:
+            worker.join(timeout)
+        return not self.busy
+
+    # ---------------------------------------------------------------- requests
+    def handle(self, request) -> None:
+        """Start ``request`` (a message from the browser) on a worker thread; ``cancel`` acts now."""
+        kind = request.get("type") if isinstance(request, dict) else None
+        if kind not in REQUESTS:
+            self._update(error=f"Unknown request from the widget: {request!r}.")
+            return
+        if kind == "cancel":
+            self._cancelled.set()
+            return
+        if self.busy:
+            self._update(error=BUSY_MESSAGE)
+            return
+        if self.explainer is None:
+            self._update(error=NO_MODEL_MESSAGE)
+            return
+        self._cancelled.clear()
+        self._update(busy=True, error="", status="Starting…")
+        self._worker = threading.Thread(
+            target=self._run, args=(request,), name="notebook_explain request", daemon=True
+        )
+        self._worker.start()
+
+    def _check(self) -> None:
+        if self._cancelled.is_set():
+            raise Cancelled()
+
+    def _progress(self, what: str) -> Callable[[str, int, int], None]:
+        return lambda name, i, n: self._update(status=f"{what} {name} ({i + 1}/{n})…")
+
+    def _run(self, request: dict) -> None:
+        try:
+            changes = self._answer(request)
+        except Cancelled:
+            changes = {"error": CANCELLED_MESSAGE}
+        except Exception as exc:  # noqa: BLE001 - shown in the widget instead of lost in a thread
+            changes = {"error": str(exc) if isinstance(exc, ExplainError) else f"{type(exc).__name__}: {exc}"}
+        self._update(**changes, busy=False, status="")
+
+    def _answer(self, request: dict) -> dict:
+        kind = request["type"]
+        if kind == "explain":
+            return self._explain(request)
+        if kind == "evaluate":
+            return {"evaluation": self.evaluation(self.explanation, self._progress("Evaluating the faithfulness of"))}
+        if kind == "influence":
+            self._update(status="Ranking training examples…")
+            return {"influence": self.influence(self.explanation, request.get("method"))}
+        self._update(status="Ranking training examples by their influence on this token…")
+        return {"influence": self._token_influence(request)}
+
+    def _explain(self, request: dict) -> dict:
+        old = self.explanation
+        text = request.get("text", old.text if old else "")
+        keep_spans = old is not None and old.span_source == "user" and text == old.text
+        explanation = self.explainer.explain(
+            text,
+            methods=request.get("methods") or (old.methods if old else None),
+            spans=dict(old.span_levels) if keep_spans else None,
+            target=request.get("target"),
+            output=old.output if old else "logit",
+            text_pair=old.text_pair if old else None,
+            on_progress=self._progress("Running"),
+            check=self._check,
+        )
+        shown = self._influence_method
+        influence = self.influence(explanation, shown if shown in INFLUENCE_METHODS else None)
+        self.explanation = explanation
+        return {"explanation": explanation, "evaluation": {}, "influence": influence}
+
+    # ------------------------------------------------------------ the answers
+    def evaluation(self, explanation: Explanation | None, on_progress=None) -> dict:
+        """``metrics.DEFAULT_METRICS`` for every method of ``explanation``, as the widget's
+        ``evaluation`` trait (``Evaluation.to_json()``)."""
+        if explanation is None:
+            raise ExplainError("Nothing to evaluate yet: explain a text first.")
+        if self.explainer is None:
+            raise ExplainError(NO_MODEL_MESSAGE)
+        return self.explainer.evaluate(
+            explanation, DEFAULT_METRICS, on_progress, self._check
+        ).to_json()
+
+    def influence(self, explanation: Explanation | None, method: str | None = None) -> dict:
+        """The influence panel's state: the ranked training examples for the shown text, or
+        the empty state with how to build an index."""
+        if getattr(self.explainer, "training_index", None) is None or explanation is None:
+            return {"status": "empty", "message": NO_INDEX_MESSAGE}
+        result = self.explainer.influence(
+            explanation.text,
+            k=INFLUENCE_K,
+            method=method or "influence_function",
+            target=explanation.target,
+        )
+        return self._panel(result)
+
+    def _token_influence(self, request: dict) -> dict:
+        """The hybrid query (survey eq. 29) for a clicked token, or a word's first token."""
+        explanation = self.explanation
+        if getattr(self.explainer, "training_index", None) is None or explanation is None:
+            return {"status": "empty", "message": NO_INDEX_MESSAGE}
+        index = int(request.get("index", -1))
+        if request.get("level") == "word":
+            tokens = np.flatnonzero(explanation.word_index == index)
+            if len(tokens) == 0:
+                raise ExplainError(f"There is no word {index} in this explanation.")
+            index = int(tokens[0])
+        result = self.explainer.token_influence(
+            explanation.text, index, k=INFLUENCE_K, target=explanation.target
+        )
+        return self._panel(result)
+
+    def _panel(self, result) -> dict:
+        self._influence_method = result.method
+        return {**result.to_json(), "methods": list(INFLUENCE_METHODS)}
