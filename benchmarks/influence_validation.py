@@ -87,7 +87,7 @@ def main() -> None:
     keep_all = torch.ones(n, dtype=torch.bool)
     table = []
     for text in dev.texts[: args.tests]:
-        query = make_query(ex.adapter, text, lambda p: int(p.argmax()))
+        query = make_query(ex.adapter, text, None)
         scores = {
             "influence_function": loss_scorer(index, query)(index.features, index.labels) / n,
             "tracin": tracin_scorer(index, query)(index.features, index.labels),

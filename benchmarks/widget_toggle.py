@@ -27,7 +27,6 @@ from harness import run_script  # noqa: E402
 from notebook_explain import Explainer  # noqa: E402
 from notebook_explain.data import load_imdb  # noqa: E402
 
-
 PANEL = (
     "saliency_l1",
     "saliency_l2",

@@ -10,11 +10,11 @@ import torch
 
 from .errors import ExplainError
 from .explanation import Explanation, MethodResult
-from .likelihood import Likelihoods
 from .methods import available_methods, get_method
 from .methods.base import resolve_methods
 from .methods.context import AttributionContext, Batching
-from .models.base import ModelAdapter
+from .methods.likelihood import Likelihoods
+from .models.base import ModelAdapter, check_hooks
 from .outputs import check_output
 from .spans import span_levels
 
@@ -64,6 +64,7 @@ class Explainer:
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ExplainError(f"{name} must be a positive integer, got {value!r}.")
         self.adapter = _adapter_for(model, tokenizer, device, class_names)
+        check_hooks(self.adapter)
         self.batch_size = batch_size
         self.max_batch_tokens = max_batch_tokens
         #: the likelihood models of ``marginalization`` (see ``use_mlm`` and ``use_corpus``)
@@ -83,6 +84,7 @@ class Explainer:
         ``notebook_explain.demo.load_demo`` (``cache_dir``, ``data_dir``, ``device``, ``progress``).
         """
         from .demo import load_demo
+        from .demo.mlm import demo_mlm_loader
 
         explainer_kwargs = {
             k: kwargs.pop(k) for k in ("batch_size", "max_batch_tokens") if k in kwargs
@@ -90,8 +92,9 @@ class Explainer:
         demo = load_demo(name, **kwargs)
         explainer = cls(demo.adapter, **explainer_kwargs)
         explainer.info = demo.info
-        explainer.likelihoods.use_demo_mlm(
-            **{k: kwargs[k] for k in ("cache_dir", "data_dir", "progress") if k in kwargs}
+        options = {k: kwargs[k] for k in ("cache_dir", "data_dir", "progress") if k in kwargs}
+        explainer.likelihoods.use_mlm_loader(
+            demo_mlm_loader(device=demo.adapter.device, **options), options.get("data_dir")
         )
         explainer.checkpoints = demo.path / "checkpoints"
         return explainer
@@ -345,9 +348,7 @@ class Explainer:
                 "The model's weights changed since the training index was built; rebuild it with "
                 "ex.index(train_texts, train_labels)."
             )
-        query = make_query(
-            self.adapter, self._check_text(text), self._target_index(target)
-        )
+        query = make_query(self.adapter, self._check_text(text), self._target_index(target))
         return index, query
 
     def influence(

@@ -107,7 +107,11 @@ class Session:
         except Cancelled:
             changes = {"error": CANCELLED_MESSAGE}
         except Exception as exc:  # noqa: BLE001 - shown in the widget instead of lost in a thread
-            changes = {"error": str(exc) if isinstance(exc, ExplainError) else f"{type(exc).__name__}: {exc}"}
+            changes = {
+                "error": str(exc)
+                if isinstance(exc, ExplainError)
+                else f"{type(exc).__name__}: {exc}"
+            }
         self._update(**changes, busy=False, status="")
 
     def _answer(self, request: dict) -> dict:
@@ -115,7 +119,11 @@ class Session:
         if kind == "explain":
             return self._explain(request)
         if kind == "evaluate":
-            return {"evaluation": self.evaluation(self.explanation, self._progress("Evaluating the faithfulness of"))}
+            return {
+                "evaluation": self.evaluation(
+                    self.explanation, self._progress("Evaluating the faithfulness of")
+                )
+            }
         if kind == "influence":
             self._update(status="Ranking training examples…")
             return {"influence": self.influence(self.explanation, request.get("method"))}

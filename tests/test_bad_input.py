@@ -4,8 +4,8 @@ import warnings
 
 import pytest
 import torch
-
 from conftest import SENTENCES
+
 from notebook_explain import Explainer, ExplainError, available_methods
 
 

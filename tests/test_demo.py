@@ -2,12 +2,19 @@
 
 import json
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from notebook_explain import Explainer, ExplainError
-from notebook_explain.demo import DEMO_MODELS, demo_config, demo_splits, load_demo
+from notebook_explain import DataNotFoundError, Explainer, ExplainError
+from notebook_explain.demo import (
+    DEMO_MODELS,
+    data_fingerprint,
+    demo_config,
+    demo_splits,
+    load_demo,
+)
 
 SMALL = {"max_train": 400, "epochs": 2, "checkpoints": 2}
 
@@ -37,6 +44,31 @@ def test_word_demo_trains_caches_and_reloads(cache, data_dir, minilm_path):
     np.testing.assert_allclose(
         again.predict(text), Explainer(first.adapter).predict(text), atol=1e-6
     )
+
+
+def test_a_cached_demo_loads_with_no_data_and_retrains_when_the_given_data_differs(
+    cache, data_dir, minilm_path, monkeypatch, tmp_path
+):
+    first = load_demo("gru-sst2", cache_dir=cache, data_dir=data_dir, progress=False, **SMALL)
+    stamp = (first.path / "info.json").stat().st_mtime
+    monkeypatch.delenv("NOTEBOOK_EXPLAIN_DATA", raising=False)
+    monkeypatch.setenv("NOTEBOOK_EXPLAIN_CACHE", str(tmp_path / "empty-cache"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(DataNotFoundError):  # no data anywhere: nothing else could load it
+        demo_splits("sst2")
+    again = Explainer.demo("gru-sst2", cache_dir=cache, progress=False, **SMALL)
+    assert (first.path / "info.json").stat().st_mtime == stamp
+    text = "a gorgeous , witty , seductive movie ."
+    np.testing.assert_allclose(again.predict(text), Explainer(first.adapter).predict(text))
+    # data given that is not what the model was trained on: trained again, on the given data
+    info = json.loads((first.path / "info.json").read_text())
+    train = demo_splits("sst2", data_dir)["train"]
+    first_400 = replace(train, texts=train.texts[:400], labels=train.labels[:400])
+    assert info["data_fingerprint"] == data_fingerprint(first_400)
+    (first.path / "info.json").write_text(json.dumps({**info, "data_fingerprint": "other"}))
+    retrained = load_demo("gru-sst2", cache_dir=cache, data_dir=data_dir, progress=False, **SMALL)
+    assert retrained.info["data_fingerprint"] == info["data_fingerprint"]
+    assert (first.path / "info.json").stat().st_mtime != stamp
 
 
 def test_minilm_word_embeddings_start_from_word_pieces(cache, data_dir, minilm_path):

@@ -4,9 +4,9 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import CLASS_NAMES, SENTENCES
-from notebook_explain import Explanation, ExplainError
+
+from notebook_explain import ExplainError, Explanation
 
 
 def test_words_group_word_pieces_and_word_scores_are_sums(hf_explainer, tokenizer):
@@ -93,7 +93,9 @@ def test_missing_method_and_level_errors(hf_explainer):
 def test_spans_sum_word_scores_or_use_the_methods_own_span_scores(hf_explainer):
     words_text = "the acting is superb , but the plot is dull ."
     spans = {"phrase": [(0, 2), (2, 5), (5, 6), (6, 8), (8, 11)], "clause": [(0, 5), (5, 11)]}
-    e = hf_explainer.explain(words_text, methods=["signed_grad_input", "leave_one_out"], spans=spans)
+    e = hf_explainer.explain(
+        words_text, methods=["signed_grad_input", "leave_one_out"], spans=spans
+    )
     assert e.span_source == "user"
     words = e.scores("leave_one_out")
     phrases = e.spans("phrase")

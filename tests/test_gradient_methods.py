@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 import torch
-
 from conftest import SENTENCES, make_word_model
+
 from notebook_explain import Explainer
 
 GRADIENT_METHODS = [

@@ -342,7 +342,7 @@ def test_result_is_the_widget_payload_with_leave_token_out_highlights(indexed, f
         index = indexed.training_index
         from notebook_explain.influence.methods import loss_scorer, make_query
 
-        query = make_query(indexed.adapter, TEST_TEXT, lambda p: int(np.argmax(p)))
+        query = make_query(indexed.adapter, TEST_TEXT, None)
         scores = loss_scorer(index, query)(scorer_rows, torch.tensor([label, label]))
         assert top["token_scores"][t] == pytest.approx(
             float(scores[0] - scores[1]), rel=1e-6, abs=1e-9

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 import torch
-
 from conftest import ARCHS, SENTENCES, make_word_model
+
 from notebook_explain import Explainer
 from notebook_explain.methods.quadrature import quadrature
 

@@ -100,7 +100,9 @@ def test_aopc_deletion_and_eraser_equal_the_re_predicted_texts(word_explainer):
     without = lambda k: [w for i, w in enumerate(words) if i not in set(order[:k])]
     p = np.array([prob(word_explainer, without(k), t) for k in range(len(words) + 1)])
     # AOPC(K) = 1/(K+1) Σ_k p0 − p_k (eq. 8), removal by deletion
-    ev = word_explainer.evaluate(e, {"aopc": {"removal": "delete"}, "deletion": {}, "comprehensiveness": {}})
+    ev = word_explainer.evaluate(
+        e, {"aopc": {"removal": "delete"}, "deletion": {}, "comprehensiveness": {}}
+    )
     assert ev.value("hand", "aopc") == pytest.approx(np.mean(p[0] - p), abs=1e-6)
     curve = ev.results["hand"]["aopc"].curve
     assert curve.y[3] == pytest.approx(np.mean(p[0] - p[:4]), abs=1e-6)
@@ -181,7 +183,9 @@ def test_clause_faithfulness_deletes_the_top_clause(word_explainer):
     expected = prob(word_explainer, words, e.target) - prob(word_explainer, words[:7], e.target)
     assert ev.value("hand", "clause_faithfulness") == pytest.approx(expected, abs=1e-6)
     one_clause = with_scores(word_explainer, "a witty movie", {"hand": [1, 2, 3]})
-    value = word_explainer.evaluate(one_clause, ["clause_faithfulness"]).results["hand"]["clause_faithfulness"]
+    value = word_explainer.evaluate(one_clause, ["clause_faithfulness"]).results["hand"][
+        "clause_faithfulness"
+    ]
     assert math.isnan(value.value) and "single clause" in value.info["reason"]
 
 
@@ -236,9 +240,14 @@ def test_interpretability_compares_lexicon_words_for_the_target(word_explainer):
     assert ev.value("right", "interpretability") == 1.0
     assert ev.value("wrong", "interpretability") == 0.0
     negative = with_scores(word_explainer, text, {"right": -scores}, "negative")
-    assert word_explainer.evaluate(negative, ["interpretability"]).value("right", "interpretability") == 1.0
+    assert (
+        word_explainer.evaluate(negative, ["interpretability"]).value("right", "interpretability")
+        == 1.0
+    )
     plain = with_scores(word_explainer, "a movie", {"right": [1.0, 2.0]})
-    assert math.isnan(word_explainer.evaluate(plain, ["interpretability"]).value("right", "interpretability"))
+    assert math.isnan(
+        word_explainer.evaluate(plain, ["interpretability"]).value("right", "interpretability")
+    )
 
 
 def test_iot_and_neutral_score_read_the_sst_word_tags(data_dir):
@@ -281,9 +290,7 @@ def test_entropy_and_agreement_matrix(word_explainer):
     assert ev.value("peaked", "entropy") == 0.0
     a = ev.agreement
     i, j = a.methods.index("peaked"), a.methods.index("reversed")
-    assert a.rank_correlation[i, j] == pytest.approx(
-        kendall_tau_b(peaked, range(8, 0, -1))
-    )
+    assert a.rank_correlation[i, j] == pytest.approx(kendall_tau_b(peaked, range(8, 0, -1)))
     assert a.top_k_overlap[i, j] == pytest.approx(4 / 5)  # top 5: {6, 0, 1, 2, 3} vs {0, …, 4}
     assert np.allclose(np.diag(a.rank_correlation)[[i, j]], 1.0)
     assert ev.best("entropy") is None

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 import torch
-
 from conftest import ARCHS, SENTENCES, make_word_model
+
 from notebook_explain import Explainer
 
 PERTURBATION = ["occlusion_zero", "occlusion_unk", "leave_one_out"]

@@ -9,7 +9,7 @@ from conftest import SENTENCES, make_word_model
 from notebook_explain import Explainer
 from notebook_explain.errors import ExplainError
 from notebook_explain.methods import available_methods, get_method
-from notebook_explain.models.base import ATTENTION, EMBEDDINGS, PROPAGATION
+from notebook_explain.models.base import ATTENTION, EMBEDDINGS, PROPAGATION, VOCABULARY
 from notebook_explain.propagation import EpsilonRule, RescaleRule
 from notebook_explain.propagation.word import rule_logits
 
@@ -54,7 +54,7 @@ def padded_batch(model, vocab):
 def test_every_supported_method_explains_a_sentence(vocab, options):
     explainer = Explainer(transformer(vocab, **options), vocab)
     supported = explainer.supported_methods()
-    capabilities = {EMBEDDINGS, PROPAGATION, ATTENTION}
+    capabilities = {EMBEDDINGS, PROPAGATION, ATTENTION, VOCABULARY}
     assert explainer.adapter.capabilities == capabilities
     assert supported == [m for m in available_methods() if get_method(m).requires <= capabilities]
     assert {"attention", "lrp", "deeplift"} <= set(supported) and "reat" not in supported

@@ -9,10 +9,10 @@ import time
 import numpy as np
 import pytest
 import traitlets
+from conftest import SENTENCES
 from IPython.core.formatters import DisplayFormatter
 from ipywidgets.widgets.widget import _remove_buffers
 
-from conftest import SENTENCES
 from notebook_explain import ExplainError
 from notebook_explain.explanation import Explanation
 from notebook_explain.metrics import DEFAULT_METRICS

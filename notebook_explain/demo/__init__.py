@@ -2,8 +2,10 @@
 ``-agnews`` and ``-imdb`` models), then loaded from the disk cache.
 
 ``load_demo(name)`` returns a :class:`DemoModel` whose ``adapter`` plugs into ``Explainer``.
-The cache folder is keyed by the model's configuration, the training-data hash and this
-package's training-code version, so a second call loads in seconds. ``demo_splits`` gives the
+The cache folder is keyed by the model's configuration and this package's training-code version;
+the training data's fingerprint is stored beside the model (``info.json``), so a cached model
+loads from its folder alone, with no data on disk, and is checked against the data when the data
+is given (``data_dir`` or ``$NOTEBOOK_EXPLAIN_DATA``). A second call loads in seconds. ``demo_splits`` gives the
 train/dev/test splits a model's ``dataset`` setting names.
 """
 
@@ -11,13 +13,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..cache import cache_root, fingerprint, writing
 from ..data import TextDataset, load_agnews, load_imdb, load_sst2
+from ..data.sources import DATA_ENV_VAR
 from ..device import resolve_device
 from ..errors import ExplainError
-from ..cache import cache_root, fingerprint, writing
 from .encoder import minilm_source
 
 #: bump when a change to the training code changes the trained models
@@ -185,29 +189,41 @@ def load_demo(
     """
     cfg = demo_config(name, **overrides)
     device = resolve_device(device)
-    splits = demo_splits(cfg["dataset"], data_dir=data_dir, max_words=cfg.get("max_words"))
-    if max_train is not None:
-        train = splits["train"]
-        splits["train"] = replace(
-            train, texts=train.texts[:max_train], labels=train.labels[:max_train]
-        )
     # the encoder's location is not part of the key: the same weights may live in several places;
     # nor is the default dataset, so the keys of the SST-2 models predate the setting
     key_cfg = {
         k: v for k, v in cfg.items() if k != "encoder" and not (k == "dataset" and v == "sst2")
     }
-    data_key = hashlib.sha256(
-        json.dumps([splits["train"].texts, splits["train"].labels.tolist()]).encode()
-    ).hexdigest()
     path = (
         cache_root(cache_dir)
         / "demo"
-        / f"{name}-{fingerprint(key_cfg, data_key, TRAINING_VERSION)}"
+        / f"{name}-{fingerprint(key_cfg, max_train, TRAINING_VERSION)}"
     )
-    if not (path / "info.json").exists():
-        _train(cfg, path, splits, device, progress, max_train)
-    info = json.loads((path / "info.json").read_text())
+    cached = (path / "info.json").exists()
+    # a cached model loads from its folder alone; data given locally is checked against the
+    # fingerprint stored beside it, and a model trained on other data is trained again
+    if not cached or data_dir is not None or os.environ.get(DATA_ENV_VAR):
+        splits = demo_splits(cfg["dataset"], data_dir=data_dir, max_words=cfg.get("max_words"))
+        if max_train is not None:
+            train = splits["train"]
+            splits["train"] = replace(
+                train, texts=train.texts[:max_train], labels=train.labels[:max_train]
+            )
+        data_key = data_fingerprint(splits["train"])
+        if not cached or _read_info(path).get("data_fingerprint") != data_key:
+            _train(cfg, path, splits, device, progress, max_train, data_key)
+    info = _read_info(path)
     return DemoModel(name, _load_adapter(cfg, path, info, device), path, info)
+
+
+def data_fingerprint(train: TextDataset) -> str:
+    """The hash of a training split's texts and labels (stored in a demo model's info.json)."""
+    blob = json.dumps([train.texts, train.labels.tolist()]).encode()
+    return hashlib.sha256(blob).hexdigest()
+
+
+def _read_info(path: Path) -> dict:
+    return json.loads((path / "info.json").read_text())
 
 
 def demo_splits(
@@ -254,13 +270,17 @@ def _rows(data: TextDataset, split: str, rows: slice) -> TextDataset:
     return replace(data, split=split, texts=data.texts[rows], labels=data.labels[rows])
 
 
-def _train(cfg, path, splits, device, progress, max_train):
+def _train(cfg, path, splits, device, progress, max_train, data_key):
     from .train import train_transformer, train_word_model
 
     trainer = train_transformer if cfg["kind"] == "transformer" else train_word_model
     with writing(path) as tmp:
         info = trainer(cfg, splits, device, tmp, progress)
-        info.update(config={k: v for k, v in cfg.items() if k != "encoder"}, max_train=max_train)
+        info.update(
+            config={k: v for k, v in cfg.items() if k != "encoder"},
+            max_train=max_train,
+            data_fingerprint=data_key,
+        )
         (tmp / "info.json").write_text(json.dumps(info, indent=1))
 
 

@@ -29,9 +29,9 @@ import torch
 from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 
+from ..cache import cache_root, fingerprint, writing
 from ..device import resolve_device
 from ..errors import ExplainError
-from ..cache import cache_root, fingerprint, writing
 from .encoder import load_minilm_tokenizer, minilm_source
 
 #: bump when a change to the training code changes the trained head
@@ -228,3 +228,16 @@ def train_mlm_head(cfg: dict, tokenizer, texts, dev_texts, device, progress: boo
         "dev_perplexity": math.exp(total / count),
     }
     return model.eval(), info
+
+
+def demo_mlm_loader(*, cache_dir=None, data_dir=None, device=None, progress: bool = True):
+    """What ``Likelihoods.use_mlm_loader`` takes for a demo model: loads (and the first time
+    trains) the head only when ``likelihood="mlm"`` is first used."""
+
+    def load():
+        head = load_demo_mlm(
+            cache_dir=cache_dir, data_dir=data_dir, device=device, progress=progress
+        )
+        return head.model, head.tokenizer, "minilm-sst2 MLM head (demo)"
+
+    return load

@@ -39,9 +39,9 @@ import numpy as np
 import torch
 
 from ..errors import ExplainError
-from ..likelihood import LIKELIHOODS, Likelihood
-from ..models.base import EMBEDDINGS
+from ..models.base import EMBEDDINGS, VOCABULARY
 from .base import Attribution, Method, Param, register
+from .likelihood import LIKELIHOODS, Likelihood
 
 UNITS = ("token", "word")
 
@@ -196,7 +196,7 @@ class Marginalization(Method):
     name = "marginalization"
     family = "perturbation"
     signed = True
-    requires = frozenset({EMBEDDINGS})
+    requires = frozenset({EMBEDDINGS, VOCABULARY})
     description = (
         "Weight of evidence (log2 odds) of the token: the prediction against the prediction "
         "marginalised over the tokens a likelihood model expects in its place."

@@ -13,6 +13,8 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import torch
 
+from ..errors import ExplainError
+
 #: capability flags an adapter may declare; methods list the ones they need in ``requires``
 EMBEDDINGS = "embeddings"  # differentiable input embeddings (every gradient method)
 MASK_TOKEN = "mask_token"  # a [MASK] token exists (MASK baselines, masked-LM methods)
@@ -20,6 +22,55 @@ PROPAGATION = "propagation"  # propagation_logits(..., rule): a forward pass who
 #                              an LRP or DeepLIFT rule (lrp, deeplift)
 ATTENTION = "attention"  # attentions(...): the model's attention distributions (attention)
 RECURRENT = "recurrent"  # recurrent_states(...): a plain GRU/LSTM encoder's gates and states (reat)
+VOCABULARY = "vocabulary"  # vocabulary(): the token strings by id (marginalization's likelihoods)
+
+#: the hook each capability flag promises, checked when an Explainer takes the adapter
+HOOKS = {
+    ATTENTION: "attentions",
+    RECURRENT: "recurrent_states",
+    PROPAGATION: "propagation_logits",
+    VOCABULARY: "vocabulary",
+}
+
+
+def check_hooks(adapter) -> None:
+    """An ``ExplainError`` naming each hook that a declared capability promises and the adapter
+    lacks (a delegating adapter must pass the hook on, or leave the flag out)."""
+    missing = [
+        f"{flag} (needs {hook}())"
+        for flag, hook in HOOKS.items()
+        if flag in adapter.capabilities and not callable(getattr(adapter, hook, None))
+    ]
+    if missing:
+        raise ExplainError(
+            f"{type(adapter).__name__} declares the capabilities {', '.join(missing)} without "
+            "their hooks: add the hooks (delegating to the wrapped adapter) or remove the flags "
+            "from its capabilities; the methods that need them are then not offered."
+        )
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What ``vocabulary()`` returns: the classifier's token strings by id, which ids may fill a
+    position (never padding, unknown, [CLS], [SEP], [MASK], ...), and whether each token is a
+    whole word (a word-vocabulary model) or a piece of the tokenizer's (a sub-word model)."""
+
+    tokens: tuple[str, ...]
+    candidates: torch.Tensor  # (V,) bool
+    whole_words: bool
+
+    @property
+    def size(self) -> int:
+        return len(self.tokens)
+
+    @classmethod
+    def of(cls, tokens, excluded_ids, whole_words: bool) -> Vocabulary:
+        tokens = tuple(tokens)
+        candidates = torch.ones(len(tokens), dtype=torch.bool)
+        candidates[sorted(i for i in set(excluded_ids) if i is not None and i < len(tokens))] = (
+            False
+        )
+        return cls(tokens, candidates, whole_words)
 
 
 @dataclass(frozen=True)
@@ -89,6 +140,8 @@ class ModelAdapter(Protocol):
       embeddings of one unpadded sequence run through the model's single GRU/LSTM layer step by
       step, each direction's hidden states and gates, and the output Linear that maps the
       concatenated final states to the logits (no autograd).
+    - ``VOCABULARY``: ``vocabulary()`` → ``Vocabulary``, the token strings by id, for the
+      likelihood models of ``marginalization`` (``likelihood.py``).
     - ``PROPAGATION``: ``propagation_logits(embeddings, attention_mask, token_type_ids, rule)`` →
       the (B, C) logits of ``logits``, from a forward pass whose nonlinear ops follow ``rule``
       (``notebook_explain.propagation.rules``: LRP-ε or DeepLIFT rescale), so that the gradient

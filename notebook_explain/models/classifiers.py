@@ -14,7 +14,6 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from notebook_explain.errors import ExplainError
-from notebook_explain.models.sparsemax import sparsegen, sparsemax
 from notebook_explain.propagation.rules import ForwardRule, Rule
 
 # Per architecture, the options it takes and their defaults (besides embed_dim).
@@ -69,17 +68,13 @@ class _AdditiveAttention(nn.Module):
         self.normalizer = normalizer
         self.sparsegen_lambda = sparsegen_lambda
 
-    def forward(self, states: torch.Tensor, mask: torch.Tensor):
-        """Return the (B, H) attended context and the (B, L) attention distribution."""
-        scores = self.score(torch.tanh(self.project(states))).squeeze(-1)
-        scores = scores.masked_fill(~mask, float("-inf"))
-        if self.normalizer == "softmax":
-            weights = torch.softmax(scores, dim=-1)
-        elif self.normalizer == "sparsemax":
-            weights = sparsemax(scores, dim=-1)
-        else:
-            weights = sparsegen(scores, self.sparsegen_lambda, dim=-1)
-        return torch.einsum("bl,blh->bh", weights, states), weights
+    def forward(self, states: torch.Tensor, mask: torch.Tensor, rule: Rule = _PLAIN):
+        """Return the (B, H) attended context and the (B, L) attention distribution; under a
+        propagation ``rule`` the weights are the constant factor of the weighted sum."""
+        scores = self.score(rule.unary(torch.tanh, self.project(states))).squeeze(-1)
+        weights = _normalize(rule, scores, mask, self.normalizer, self.sparsegen_lambda)
+        weighted_sum = lambda w, s: torch.einsum("bl,blh->bh", w, s)
+        return rule.product(weights, states, constant="a", op=weighted_sum), weights
 
 
 def _normalize(rule: Rule, scores, mask, normalizer: str, sparsegen_lambda: float):
@@ -226,17 +221,23 @@ class _TextCNN(nn.Module):
         self.convs = nn.ModuleList(nn.Conv1d(embed_dim, num_filters, w) for w in self.filter_widths)
         self.output_dim = num_filters * len(self.filter_widths)
 
-    def forward(self, embeddings: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor):
+    def forward(
+        self,
+        embeddings: torch.Tensor,
+        mask: torch.Tensor,
+        lengths: torch.Tensor,
+        rule: Rule = _PLAIN,
+    ):
         widest = max(self.filter_widths)
         x = (embeddings * mask.unsqueeze(-1)).transpose(1, 2)  # (B, D, L), padding zeroed
         x = nn.functional.pad(x, (0, max(widest - x.shape[-1], 0)))
         padded_lengths = lengths.clamp(min=widest)
         pooled = []
         for width, conv in zip(self.filter_widths, self.convs):
-            maps = torch.relu(conv(x))  # (B, F, T)
+            maps = rule.unary(torch.relu, conv(x))  # (B, F, T)
             starts = torch.arange(maps.shape[-1], device=maps.device)
             valid = starts.unsqueeze(0) <= (padded_lengths - width).unsqueeze(1)  # (B, T)
-            pooled.append(maps.masked_fill(~valid.unsqueeze(1), float("-inf")).amax(dim=-1))
+            pooled.append(rule.max(maps, valid.unsqueeze(1)))
         return torch.cat(pooled, dim=-1), None
 
 

@@ -9,11 +9,17 @@ import torch
 
 from ..device import resolve_device
 from ..errors import ExplainError
-from .base import ATTENTION, EMBEDDINGS, MASK_TOKEN, PROPAGATION, Encoded, frozen_parameters
+from .base import (
+    ATTENTION,
+    EMBEDDINGS,
+    MASK_TOKEN,
+    PROPAGATION,
+    VOCABULARY,
+    Encoded,
+    Vocabulary,
+    frozen_parameters,
+)
 from .base import head_input as _head_input
-
-#: ``config.model_type`` values whose layers ``propagation_logits`` knows how to rewrite
-PROPAGATION_MODEL_TYPES = ("bert",)
 
 
 class HFAdapter:
@@ -56,9 +62,11 @@ class HFAdapter:
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         self.unk_id = tokenizer.unk_token_id if tokenizer.unk_token_id is not None else self.pad_id
         self.mask_id = tokenizer.mask_token_id
-        capabilities = {EMBEDDINGS, ATTENTION}
+        capabilities = {EMBEDDINGS, ATTENTION, VOCABULARY}
         if self.mask_id is not None:
             capabilities.add(MASK_TOKEN)
+        from ..propagation.transformer import PROPAGATION_MODEL_TYPES  # transformers' BERT modules
+
         if getattr(config, "model_type", None) in PROPAGATION_MODEL_TYPES:
             capabilities.add(PROPAGATION)
         self.capabilities = frozenset(capabilities)
@@ -145,6 +153,12 @@ class HFAdapter:
 
     def parameters_frozen(self):
         return frozen_parameters(self.model)
+
+    def vocabulary(self) -> Vocabulary:
+        """The tokenizer's tokens by id; its special tokens never fill a position."""
+        tokenizer = self.tokenizer
+        tokens = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
+        return Vocabulary.of(tokens, tokenizer.all_special_ids, whole_words=False)
 
     def propagation_logits(self, embeddings, attention_mask, token_type_ids, rule) -> torch.Tensor:
         """``logits`` with every nonlinear op handed to ``rule`` (``propagation.rules``)."""

@@ -17,17 +17,19 @@ from .base import (
     EMBEDDINGS,
     PROPAGATION,
     RECURRENT,
+    VOCABULARY,
     Encoded,
     RecurrentDirection,
     RecurrentStates,
+    Vocabulary,
     frozen_parameters,
 )
 from .base import head_input as _head_input
+from .classifiers import ATTENTION_ARCHS, WordClassifier
+from .vocab import WordVocab
 
 #: the architectures whose encoder is one plain GRU/LSTM (REAT decomposes them)
 RECURRENT_ARCHS = ("gru", "lstm", "bigru", "bilstm")
-from .classifiers import ATTENTION_ARCHS, WordClassifier
-from .vocab import WordVocab
 
 
 class WordModelAdapter:
@@ -67,7 +69,7 @@ class WordModelAdapter:
         self.pad_id, self.unk_id, self.mask_id = vocab.pad_id, vocab.unk_id, None
         arch = model.config["arch"]
         self.capabilities = frozenset(
-            {EMBEDDINGS, PROPAGATION}
+            {EMBEDDINGS, PROPAGATION, VOCABULARY}
             | ({ATTENTION} if arch in ATTENTION_ARCHS else set())
             | ({RECURRENT} if arch in RECURRENT_ARCHS else set())
         )
@@ -127,6 +129,10 @@ class WordModelAdapter:
 
     def parameters_frozen(self):
         return frozen_parameters(self.model)
+
+    def vocabulary(self) -> Vocabulary:
+        """The classifier's words by id; padding and the unknown word never fill a position."""
+        return Vocabulary.of(self.vocab.words, (self.pad_id, self.unk_id), whole_words=True)
 
     def propagation_logits(self, embeddings, attention_mask, token_type_ids, rule) -> torch.Tensor:
         """``logits`` with every nonlinear op handed to ``rule`` (``propagation.rules``)."""

@@ -26,8 +26,10 @@ from transformers.modeling_utils import AttentionInterface
 from transformers.models.bert.modeling_bert import BertIntermediate, BertPooler
 
 from ..errors import ExplainError
-from ..models.hf import PROPAGATION_MODEL_TYPES
 from .rules import Rule
+
+#: ``config.model_type`` values whose layers ``rule_logits`` knows how to rewrite
+PROPAGATION_MODEL_TYPES = ("bert",)
 
 #: the attention implementation selected (in ``config._attn_implementation``) during a rule pass
 ATTENTION_IMPLEMENTATION = "notebook_explain_propagation"

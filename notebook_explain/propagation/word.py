@@ -34,7 +34,7 @@ def rule_logits(
         return model.forward_embeddings(embeddings, mask)
     mask = mask.bool()
     if model.arch == "cnn":
-        features = _convolution_features(model.encoder, embeddings, mask, rule)
+        features, _ = model.encoder(embeddings, mask, mask.sum(dim=1), rule)
     elif model.arch == "transformer_attention":
         features, _ = model.encoder(embeddings, mask, rule=rule)
     else:
@@ -51,7 +51,7 @@ def _recurrent_features(encoder, embeddings, mask, rule):
     if encoder.attention is None:
         return torch.cat([final for _, final in runs], dim=-1)
     states = torch.cat([states for states, _ in runs], dim=-1)
-    return _attend(encoder.attention, states, mask, rule)
+    return encoder.attention(states, mask, rule)[0]
 
 
 def unroll(rnn: nn.RNNBase, suffix: str, embeddings, mask, rule, gates: dict | None = None):
@@ -101,30 +101,3 @@ def _gru_step(inputs, recurrent, h, rule):
     n = rule.unary(torch.tanh, x_n + rule.product(r, h_n, constant="a"))
     h = rule.product(1 - z, n, constant="a") + rule.product(z, h, constant="a")
     return h, {"reset": r, "update": z, "candidate": n}
-
-
-def _attend(attention, states, mask, rule):
-    """Additive attention (``classifiers._AdditiveAttention``): the (B, H) attended states."""
-    scores = attention.score(rule.unary(torch.tanh, attention.project(states))).squeeze(-1)
-    if attention.normalizer == "softmax":
-        weights = rule.softmax(scores.masked_fill(~mask, torch.finfo(scores.dtype).min))
-    else:
-        scale = 1 - attention.sparsegen_lambda if attention.normalizer == "sparsegen" else 1.0
-        weights = rule.sparsemax(scores / scale, mask)
-    weighted_sum = lambda w, s: torch.einsum("bl,blh->bh", w, s)
-    return rule.product(weights, states, constant="a", op=weighted_sum)
-
-
-def _convolution_features(cnn, embeddings, mask, rule):
-    """TextCNN (``classifiers._TextCNN``): ReLU feature maps, max over the valid windows."""
-    widest = max(cnn.filter_widths)
-    x = (embeddings * mask.unsqueeze(-1)).transpose(1, 2)
-    x = F.pad(x, (0, max(widest - x.shape[-1], 0)))
-    padded_lengths = mask.sum(dim=1).clamp(min=widest)
-    pooled = []
-    for width, conv in zip(cnn.filter_widths, cnn.convs):
-        maps = rule.unary(torch.relu, conv(x))
-        starts = torch.arange(maps.shape[-1], device=maps.device)
-        valid = starts.unsqueeze(0) <= (padded_lengths - width).unsqueeze(1)
-        pooled.append(rule.max(maps, valid.unsqueeze(1)))
-    return torch.cat(pooled, dim=-1)

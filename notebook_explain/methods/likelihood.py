@@ -21,48 +21,15 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import torch
 
-from .errors import ExplainError
-from .models.base import MASK_TOKEN, ModelAdapter
-from .models.hf import HFAdapter
-from .models.word import WordModelAdapter
+from ..errors import ExplainError
+from ..models.base import MASK_TOKEN, VOCABULARY, ModelAdapter, Vocabulary
 
 LIKELIHOODS = ("mlm", "unigram", "uniform")
 #: additive smoothing of the unigram counts (a pseudo-count per candidate token)
 UNIGRAM_SMOOTHING = 0.1
-
-
-@dataclass(frozen=True)
-class Vocabulary:
-    """The classifier's token strings by id, and which ids may fill a position."""
-
-    tokens: tuple[str, ...]
-    candidates: torch.Tensor  # (V,) bool
-
-    @property
-    def size(self) -> int:
-        return len(self.tokens)
-
-
-def classifier_vocabulary(adapter: ModelAdapter) -> Vocabulary:
-    if isinstance(adapter, HFAdapter):
-        tokenizer = adapter.tokenizer
-        tokens = tuple(tokenizer.convert_ids_to_tokens(list(range(len(tokenizer)))))
-        excluded = set(tokenizer.all_special_ids)
-    elif isinstance(adapter, WordModelAdapter):
-        tokens = tuple(adapter.vocab.words)
-        excluded = {adapter.pad_id, adapter.unk_id}
-    else:
-        raise ExplainError(
-            f"Likelihood models need the classifier's vocabulary, which a {type(adapter).__name__} "
-            "does not expose; use a Hugging Face classifier or a notebook_explain WordClassifier."
-        )
-    candidates = torch.ones(len(tokens), dtype=torch.bool)
-    candidates[sorted(i for i in excluded if i < len(tokens))] = False
-    return Vocabulary(tokens, candidates)
 
 
 class Likelihood:
@@ -263,7 +230,7 @@ class Likelihoods:
         self._built: dict[str, Likelihood] = {}
 
     def _sst2_train(self) -> list[str]:
-        from .data import load_sst2
+        from ..data import load_sst2
 
         return load_sst2("train", data_dir=self._data_dir).texts
 
@@ -289,19 +256,9 @@ class Likelihoods:
         self._mlm_loader = lambda: (model, tokenizer, name)
         self._built.pop("mlm", None)
 
-    def use_demo_mlm(self, cache_dir=None, data_dir=None, progress: bool = True) -> None:
-        """The demo MLM head as the masked LM and ``data_dir``'s SST-2 as the unigram corpus."""
-        from .demo.mlm import load_demo_mlm
-
-        def load():
-            head = load_demo_mlm(
-                cache_dir=cache_dir,
-                data_dir=data_dir,
-                device=self.adapter.device,
-                progress=progress,
-            )
-            return head.model, head.tokenizer, "minilm-sst2 MLM head (demo)"
-
+    def use_mlm_loader(self, load: Callable[[], tuple], data_dir=None) -> None:
+        """A masked LM loaded when first needed: ``load()`` → (model, tokenizer, name) (how a
+        demo model brings its MLM head); ``data_dir``'s SST-2 becomes the unigram corpus."""
         self._mlm_loader, self._data_dir = load, data_dir
         self._built.clear()
 
@@ -320,8 +277,10 @@ class Likelihoods:
             raise ExplainError(
                 "The masked LM's tokenizer has no mask token; it cannot mask a position."
             )
-        if isinstance(self.adapter, HFAdapter):
-            ours, theirs = self.adapter.tokenizer.get_vocab(), tokenizer.get_vocab()
+        vocabulary = self._vocabulary()
+        if not vocabulary.whole_words:
+            ours = dict(enumerate(vocabulary.tokens))
+            theirs = dict(enumerate(tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))))
             if ours != theirs:
                 differing = sorted(set(ours.items()) ^ set(theirs.items()))[:3]
                 raise ExplainError(
@@ -340,13 +299,22 @@ class Likelihoods:
             self._built[kind] = self._build(kind)
         return self._built[kind]
 
+    def _vocabulary(self) -> Vocabulary:
+        if VOCABULARY not in self.adapter.capabilities:
+            raise ExplainError(
+                f"Likelihood models need the classifier's vocabulary, which this "
+                f"{type(self.adapter).__name__} does not declare: give the adapter a vocabulary() "
+                "hook and the 'vocabulary' capability (see models.base.ModelAdapter)."
+            )
+        return self.adapter.vocabulary()
+
     def _build(self, kind: str) -> Likelihood:
-        vocabulary = classifier_vocabulary(self.adapter)
+        vocabulary = self._vocabulary()
         if kind == "uniform":
             return Uniform(vocabulary)
         if kind == "unigram":
             return Unigram.from_texts(self.adapter, vocabulary, self._corpus(), self._smoothing)
-        words = isinstance(self.adapter, WordModelAdapter)
+        words = vocabulary.whole_words
         if not words and MASK_TOKEN not in self.adapter.capabilities:
             raise ExplainError(
                 "likelihood='mlm' masks positions with the tokenizer's [MASK] token, and this "
