@@ -24,11 +24,10 @@ import numpy as np
 import torch
 
 from ..errors import ExplainError
+from ..registry import Param, Registry
 from . import gradients
 from .highlights import token_highlights
 from .result import InfluenceItem, InfluenceResult
-
-METHODS = ("influence_function", "fast_influence", "tracin", "knn")
 
 LOSS_SIGN_NOTE = (
     "score = ∇L(test)ᵀ H⁻¹ ∇L(z) = −I(z, test) (Koh & Liang; survey eq. 4), the test loss taken "
@@ -128,26 +127,43 @@ def ranked(scores: torch.Tensor, k: int, rows: torch.Tensor | None = None):
     return proponents, opponents
 
 
-def run(adapter, index, query: Query, method: str, k: int, highlights: int, batching, candidates):
-    """Answer one query with ``method``; ``highlights`` top items per side get token scores."""
-    if method not in METHODS:
-        raise ExplainError(f"Unknown influence method {method!r}; choose one of {METHODS}.")
-    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-        raise ExplainError(f"k must be a positive integer, got {k!r}.")
-    info, conformity = {}, None
-    start = time.perf_counter()
-    if method == "knn":
-        scorer = distance_scorer(query)
-        distances = (index.features - query.features).norm(dim=1)
-        rows = torch.argsort(distances)[:k]
-        same = index.labels[rows] == query.target
-        weights = 1.0 / (distances[rows] + 1e-12)
-        weights = weights / weights.sum()
-        scores_by_row = dict(zip(rows.tolist(), torch.where(same, weights, -weights).tolist()))
-        proponents, opponents = ranked(torch.where(same, weights, -weights), k, rows)
-        conformity = float(same.double().mean())
-        info["distances"] = [float(d) for d in distances[rows]]
-    elif method == "fast_influence":
+@dataclass(frozen=True)
+class Ranking:
+    """What a scorer answers: the proponent and opponent rows (best first), each ranked row's
+    score, the score as a function of training rows (for the token highlights) and details."""
+
+    proponents: list[int]
+    opponents: list[int]
+    scores: dict[int, float]
+    scorer: object
+    info: dict
+    conformity: float | None = None
+
+
+class InfluenceScorer:
+    """A registered influence method: ``rank`` the training examples for one query."""
+
+    name: str = ""
+    sign_note: str = ""
+    params: dict[str, Param] = {}
+
+    def rank(self, index, query: Query, k: int, candidates: int) -> Ranking:
+        raise NotImplementedError
+
+
+class InfluenceFunction(InfluenceScorer):
+    name, sign_note = "influence_function", SIGN_NOTES["influence_function"]
+
+    def rank(self, index, query, k, candidates):
+        scorer = loss_scorer(index, query)
+        scores = scorer(index.features, index.labels)
+        return Ranking(*ranked(scores, k), dict(enumerate(scores.tolist())), scorer, {})
+
+
+class FastInfluence(InfluenceScorer):
+    name, sign_note = "fast_influence", SIGN_NOTES["fast_influence"]
+
+    def rank(self, index, query, k, candidates):
         scorer = loss_scorer(index, query)
         full_start = time.perf_counter()
         full = ranked(scorer(index.features, index.labels), k)
@@ -157,41 +173,78 @@ def run(adapter, index, query: Query, method: str, k: int, highlights: int, batc
         rows = torch.topk((index.features - query.features).norm(dim=1), m, largest=False).indices
         scores = scorer(index.features[rows], index.labels[rows])
         proponents, opponents = ranked(scores, k, rows)
-        scores_by_row = dict(zip(rows.tolist(), scores.tolist()))
         fast_seconds = time.perf_counter() - start
-        info.update(
-            candidates=m,
-            full_query_seconds=full_seconds,
-            fast_query_seconds=fast_seconds,
-            speedup=full_seconds / fast_seconds,
-            recall_of_full_top_k=_recall(full, (proponents, opponents)),
+        info = {
+            "candidates": m,
+            "full_query_seconds": full_seconds,
+            "fast_query_seconds": fast_seconds,
+            "query_seconds": fast_seconds,  # the full scan above only measures the speedup
+            "speedup": full_seconds / fast_seconds,
+            "recall_of_full_top_k": _recall(full, (proponents, opponents)),
+        }
+        return Ranking(
+            proponents, opponents, dict(zip(rows.tolist(), scores.tolist())), scorer, info
         )
-    else:
-        scorer = (
-            loss_scorer(index, query)
-            if method == "influence_function"
-            else tracin_scorer(index, query)
-        )
+
+
+class TracIn(InfluenceScorer):
+    name, sign_note = "tracin", SIGN_NOTES["tracin"]
+
+    def rank(self, index, query, k, candidates):
+        scorer = tracin_scorer(index, query)
         scores = scorer(index.features, index.labels)
-        proponents, opponents = ranked(scores, k)
-        scores_by_row = dict(enumerate(scores.tolist()))
-    info["query_seconds"] = time.perf_counter() - start
-    if method == "tracin":
-        info["checkpoints"] = max(len(index.checkpoints), 1)
+        info = {"checkpoints": max(len(index.checkpoints), 1)}
+        return Ranking(*ranked(scores, k), dict(enumerate(scores.tolist())), scorer, info)
+
+
+class NearestNeighbours(InfluenceScorer):
+    name, sign_note = "knn", SIGN_NOTES["knn"]
+
+    def rank(self, index, query, k, candidates):
+        distances = (index.features - query.features).norm(dim=1)
+        rows = torch.argsort(distances)[:k]
+        same = index.labels[rows] == query.target
+        weights = 1.0 / (distances[rows] + 1e-12)
+        weights = weights / weights.sum()
+        signed = torch.where(same, weights, -weights)
+        return Ranking(
+            *ranked(signed, k, rows),
+            dict(zip(rows.tolist(), signed.tolist())),
+            distance_scorer(query),
+            {"distances": [float(d) for d in distances[rows]]},
+            conformity=float(same.double().mean()),
+        )
+
+
+_REGISTRY = Registry("influence method", "notebook_explain.influence.METHODS")
+for _scorer in (InfluenceFunction(), FastInfluence(), TracIn(), NearestNeighbours()):
+    _REGISTRY.add(_scorer)
+#: the registered influence methods, by name
+METHODS = tuple(_REGISTRY.names())
+
+
+def run(adapter, index, query: Query, method: str, k: int, highlights: int, batching, candidates):
+    """Answer one query with ``method``; ``highlights`` top items per side get token scores."""
+    scorer = _REGISTRY.get(method)
+    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+        raise ExplainError(f"k must be a positive integer, got {k!r}.")
+    start = time.perf_counter()
+    ranking = scorer.rank(index, query, k, candidates)
+    info = {"query_seconds": time.perf_counter() - start, **ranking.info}
     return build_result(
         adapter,
         index,
         query,
         method,
-        SIGN_NOTES[method],
-        proponents,
-        opponents,
-        scores_by_row,
-        scorer,
+        scorer.sign_note,
+        ranking.proponents,
+        ranking.opponents,
+        ranking.scores,
+        ranking.scorer,
         highlights,
         batching,
         info,
-        conformity=conformity,
+        conformity=ranking.conformity,
     )
 
 
