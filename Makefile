@@ -13,7 +13,8 @@ BUNDLE := notebook_explain/static/widget.js
 
 setup: $(BIN)/.installed bundle chromium
 
-# the widget's frontend: js/ sources bundled by esbuild into notebook_explain/static/
+# the widget's frontend: js/ sources bundled by esbuild into notebook_explain/static/ (not in
+# git; a wheel build makes it too, see pyproject.toml)
 bundle: $(BUNDLE)
 
 js/node_modules/.package-lock.json: js/package.json js/package-lock.json
@@ -48,6 +49,8 @@ lab: setup
 	$(BIN)/jupyter lab examples/quickstart.ipynb
 
 test: setup
+	$(BIN)/ruff check notebook_explain tests benchmarks
+	$(BIN)/ruff format --check notebook_explain tests benchmarks
 	cd js && npm test --silent
 	$(BIN)/python -m pytest
 

@@ -1,6 +1,7 @@
-// Bundles js/src into notebook_explain/static (or --outdir DIR): widget.js (ESM, for anywidget),
-// standalone.js (IIFE, for static pages) and widget.css. Deterministic: the same sources give
-// the same bytes (no timestamps, no source maps), so a test can rebuild and compare.
+// Bundles js/src into notebook_explain/static (or --outdir DIR): widget.js, the one ESM bundle that
+// anywidget loads and static pages inline, and widget.css. Deterministic: the same sources give
+// the same bytes (no timestamps, no source maps), so a test can rebuild and compare. Run by
+// `npm run build`, by `make setup`, and by the wheel build (hatch-jupyter-builder, pyproject.toml).
 
 import { build } from "esbuild";
 import { copyFile, mkdir, readFile } from "node:fs/promises";
@@ -30,10 +31,9 @@ const common = {
 };
 
 await mkdir(outdir, { recursive: true });
-await build({ ...common, entryPoints: ["src/widget.js"], format: "esm", outfile: join(outdir, "widget.js") });
-await build({ ...common, entryPoints: ["src/standalone.js"], format: "iife", outfile: join(outdir, "standalone.js") });
+await build({ ...common, entryPoints: ["src/index.js"], format: "esm", outfile: join(outdir, "widget.js") });
 await copyFile(join(here, "src", "style.css"), join(outdir, "widget.css"));
 
-// The standalone bundle is inlined in a <script> element: it must not be able to close it.
-const standalone = await readFile(join(outdir, "standalone.js"), "utf8");
-if (/<\/script|<!--/i.test(standalone)) throw new Error("standalone.js contains </script or <!--");
+// A static page inlines the bundle in a <script> element: it must not be able to close it.
+const bundle = await readFile(join(outdir, "widget.js"), "utf8");
+if (/<\/script|<!--/i.test(bundle)) throw new Error("widget.js contains </script or <!--");

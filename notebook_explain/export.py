@@ -1,8 +1,10 @@
 """Standalone HTML: the widget's bundle and state inlined into one page that needs no kernel and no network.
 
 The state goes in a ``<script type="application/json">`` element with ``<``, ``>`` and ``&``
-escaped as JSON unicode escapes, so no text from the data can close the element or become markup;
-the bundle (``static/standalone.js``) reads it with ``JSON.parse`` and renders it as text.
+escaped as JSON unicode escapes, so no text from the data can close the element or become markup.
+The bundle is the same ESM file the notebook widget loads (``static/widget.js``), inlined as
+inert text; a small module script imports it (from a ``blob:`` URL, so nothing is fetched) and
+calls its ``mountStatic``, which reads the state with ``JSON.parse`` and renders it as text.
 """
 
 from __future__ import annotations
@@ -15,6 +17,14 @@ from pathlib import Path
 from .errors import ExplainError
 
 STATIC = Path(__file__).parent / "static"
+BUNDLE_ID = "notebook-explain-bundle"
+#: imports the inlined bundle and mounts every exported widget on the page
+LOADER = f"""const code = document.getElementById("{BUNDLE_ID}").textContent;
+const url = URL.createObjectURL(new Blob([code], {{ type: "text/javascript" }}));
+const {{ mountStatic }} = await import(url);
+URL.revokeObjectURL(url);
+mountStatic(document);
+"""
 
 
 @lru_cache(maxsize=None)
@@ -22,8 +32,8 @@ def _asset(name: str) -> str:
     path = STATIC / name
     if not path.exists():
         raise FileNotFoundError(
-            f"The widget bundle {path} is missing. Build it with `npm install && npm run build` in js/ "
-            "(`make setup` does this)."
+            f"The widget bundle {path} is missing. Build it with `npm ci && npm run build` in js/ "
+            "(`make setup` does this; a wheel ships it)."
         )
     return path.read_text(encoding="utf-8")
 
@@ -54,6 +64,8 @@ def standalone_html(state: dict, title: str) -> str:
         "</head>\n<body>\n"
         "<div data-ne-standalone></div>\n"
         f'<script type="application/json">{_json_for_script(state)}</script>\n'
-        f"<script>\n{_script_safe(_asset('standalone.js'))}\n</script>\n"
+        f'<script type="text/plain" id="{BUNDLE_ID}">\n{_script_safe(_asset("widget.js"))}\n'
+        "</script>\n"
+        f'<script type="module">\n{LOADER}</script>\n'
         "</body>\n</html>\n"
     )

@@ -89,9 +89,8 @@ GRAPH = {module: imports_of(module) for module in MODULES}
 def test_no_module_imports_one_above_its_layer(module):
     mine = layer_of(module)
     above = sorted(m for m in GRAPH[module] if layer_of(m) > mine)
-    assert not above, (
-        f"notebook_explain.{module} ({LAYERS[mine][0]}) imports "
-        + ", ".join(f"{m} ({LAYERS[layer_of(m)][0]})" for m in above)
+    assert not above, f"notebook_explain.{module} ({LAYERS[mine][0]}) imports " + ", ".join(
+        f"{m} ({LAYERS[layer_of(m)][0]})" for m in above
     )
 
 

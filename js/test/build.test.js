@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 
 const js = join(dirname(fileURLToPath(import.meta.url)), "..");
 const shipped = join(js, "..", "notebook_explain", "static");
-const FILES = ["widget.js", "standalone.js", "widget.css"];
+const FILES = ["widget.js", "widget.css"];
 
 function buildInto() {
   const dir = mkdtempSync(join(tmpdir(), "ne-build-"));
@@ -28,11 +28,9 @@ test("the build is byte-for-byte reproducible and the shipped bundle is up to da
       );
     }
     const widget = readFileSync(join(a, "widget.js"), "utf8");
-    assert.match(widget, /export \{\n\s+widget_default as default,\n\s+render\n\};/);
-    assert.doesNotMatch(
-      widget + readFileSync(join(a, "standalone.js"), "utf8"),
-      /innerHTML|insertAdjacentHTML|outerHTML|sourceMappingURL/,
-    );
+    // anywidget takes the default export; a static page calls mountStatic (no named render)
+    assert.match(widget, /export \{\n\s+index_default as default,\n\s+mountStatic\n\};\n$/);
+    assert.doesNotMatch(widget, /innerHTML|insertAdjacentHTML|outerHTML|sourceMappingURL|<\/script|<!--/i);
   } finally {
     rmSync(a, { recursive: true });
     rmSync(b, { recursive: true });
