@@ -69,6 +69,7 @@ def test_a_wheel_from_a_clean_clone_ships_the_bundle_and_its_export_renders(tmp_
     out = subprocess.run(
         [sys.executable, "-c", EXPORT, str(page)],
         env={"PYTHONPATH": str(tmp_path / "site"), "PATH": "/usr/bin:/bin"},
+        cwd=tmp_path,  # not the checkout, whose notebook_explain/ would shadow the wheel's
         capture_output=True,
         text=True,
         check=True,
