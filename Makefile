@@ -20,7 +20,7 @@ bundle: $(BUNDLE)
 js/node_modules/.package-lock.json: js/package.json js/package-lock.json
 	cd js && npm ci --no-audit --no-fund
 
-$(BUNDLE): js/node_modules/.package-lock.json js/build.mjs $(wildcard js/src/*)
+$(BUNDLE): js/node_modules/.package-lock.json js/build.mjs $(wildcard js/src/*) notebook_explain/color_scale.json
 	cd js && npm run build
 
 # the browser tests drive Debian's chromium

@@ -109,7 +109,7 @@ def run_model(name: str, texts: list[str]) -> dict:
     candidates = []
     for i, text in enumerate(texts):
         e = explainer.explain(text, methods=list(METHODS), output="log_odds")
-        ev = e.evaluate(metrics=["auc_rep", "iot", "neutral_score"])
+        ev = explainer.evaluate(e, ["auc_rep", "iot", "neutral_score"])
         tags = get_metric("neutral_score").tags(Probe(explainer, e))
         for m in METHODS:
             for metric in ("auc_rep", "iot", "neutral_score"):

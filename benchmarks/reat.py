@@ -140,7 +140,7 @@ def faithfulness(explainer, sentences, clauses, params) -> dict:
     best, mean = [], []
     for sentence, spans in zip(sentences, clauses):
         e = explainer.explain(sentence.text, methods=params, spans={"clause": spans})
-        ev = e.evaluate(FAITHFULNESS)
+        ev = explainer.evaluate(e, FAITHFULNESS)
         probe = Probe(explainer, e)
         p = probe.probabilities(
             probe.removed_rows([[], *(range(a, b) for a, b in spans)]), "delete"
@@ -170,7 +170,7 @@ def interpretability(explainer, sentences, params) -> dict:
     metric, adjectives = defaultdict(list), defaultdict(list)
     for sentence in sentences:
         e = explainer.explain(sentence.text, methods=params, target="positive")
-        ev = e.evaluate(["interpretability"])
+        ev = explainer.evaluate(e, ["interpretability"])
         polarity = np.where(sentence.adjectives, sentence.polarity, 0)
         for m in METHODS:
             metric[m].append(ev.value(m, "interpretability"))

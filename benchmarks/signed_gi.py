@@ -141,7 +141,7 @@ def explain_all(dataset: str, model: str, n: int | None) -> Run:
     ):
         methods = {m: {"seed": i} if m == "random" else {} for m in METHODS}
         e = explainer.explain(text, methods=methods, target=int(label), output=OUTPUT)
-        ev = e.evaluate(METRICS)
+        ev = explainer.evaluate(e, METRICS)
         run.correct += int(np.argmax(e.probabilities) == label)
         run.words += len(e.words)
         for m in METHODS:
@@ -302,7 +302,7 @@ def speed(n: int | None) -> None:
         methods = {m: {"seed": i} if m == "random" else {} for m in METHODS}
         e = explainer.explain(text, methods=methods, target=int(label), output=OUTPUT)
         middle = time.perf_counter()
-        aopc_rows += e.evaluate({"aopc": {"removal": "zero"}}).forward_rows
+        aopc_rows += explainer.evaluate(e, {"aopc": {"removal": "zero"}}).forward_rows
         aopc_seconds += time.perf_counter() - middle
         explain_seconds += middle - start
     total = explain_seconds + aopc_seconds

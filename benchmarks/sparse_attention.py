@@ -174,8 +174,10 @@ def evaluate_model(
     for text, label in tqdm(list(zip(texts, labels)), desc=run.label, mininterval=10):
         e = explainer.explain(text, methods=list(METHODS), output=OUTPUT)
         run.correct += int(np.argmax(e.probabilities) == label)
-        gradient = e.evaluate({"entropy": {}, "kendall_tau": {"reference": "saliency_l2"}})
-        loo = e.evaluate({"kendall_tau": {"reference": "leave_one_out"}})
+        gradient = explainer.evaluate(
+            e, {"entropy": {}, "kendall_tau": {"reference": "saliency_l2"}}
+        )
+        loo = explainer.evaluate(e, {"kendall_tau": {"reference": "leave_one_out"}})
         for method in METHODS:
             run.sentences[f"entropy {method}"].append(gradient.value(method, "entropy"))
         for reference, ev in (("saliency_l2", gradient), ("leave_one_out", loo)):

@@ -1,23 +1,25 @@
 """Static HTML for explanations: the inline ``_repr_html_`` fallback and the standalone report.
 
 Every piece of user or dataset text goes through ``html.escape``; nothing is inserted as markup.
-Colours: a diverging blue–white–orange scale for signed methods (colour-blind safe), a sequential
-white–purple scale for unsigned ones, each normalised by the method's largest absolute score.
+Colours: the widget's scales (``color_scale.json``, read by ``js/src/colors.js`` too): a diverging
+blue–grey–orange scale for signed methods (colour-blind safe), a sequential white–purple scale for
+unsigned ones, each normalised by the method's largest absolute score, with black or white text,
+whichever contrasts more.
 """
 
 from __future__ import annotations
 
 import html
+import json
+import math
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
 if TYPE_CHECKING:
     from .explanation import Explanation
-
-_POSITIVE = (230, 97, 1)  # orange: supports the target
-_NEGATIVE = (33, 102, 172)  # blue: speaks against it
-_UNSIGNED = (118, 42, 131)  # purple
 
 STYLE = """
 .ne-report{font-family:system-ui,sans-serif;line-height:1.9}
@@ -27,10 +29,42 @@ STYLE = """
 """
 
 
-def _colour(value: float, scale: float, signed: bool) -> str:
-    strength = 0.0 if scale == 0 else min(abs(value) / scale, 1.0)
-    rgb = _UNSIGNED if not signed else (_POSITIVE if value >= 0 else _NEGATIVE)
-    return f"rgba({rgb[0]},{rgb[1]},{rgb[2]},{0.85 * strength:.3f})"
+@cache
+def _stops() -> dict[str, list[tuple[int, ...]]]:
+    scale = json.loads((Path(__file__).parent / "color_scale.json").read_text(encoding="utf-8"))
+    return {
+        kind: [tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in scale[kind]]
+        for kind in ("negative", "positive", "sequential")
+    }
+
+
+def scale_color(value: float, signed: bool) -> tuple[int, int, int]:
+    """(r, g, b) of a normalised score (in [−1, 1] signed, |value| in [0, 1] unsigned), as
+    ``scaleColor`` in ``js/src/colors.js`` computes it."""
+    stops = _stops()
+    if not signed:
+        ramp, t = stops["sequential"], abs(value)
+    else:
+        ramp, t = (stops["negative"], -value) if value < 0 else (stops["positive"], value)
+    x = min(max(t, 0.0), 1.0) * (len(ramp) - 1)
+    i = min(math.floor(x), len(ramp) - 2)
+    f = x - i
+    # JavaScript's Math.round: halves go up
+    return tuple(math.floor(a + (b - a) * f + 0.5) for a, b in zip(ramp[i], ramp[i + 1]))
+
+
+def text_color(rgb) -> str:
+    """Black or white, whichever contrasts more (``textColor`` in ``js/src/colors.js``)."""
+    linear = [
+        s / 12.92 if s <= 0.04045 else ((s + 0.055) / 1.055) ** 2.4 for s in (c / 255 for c in rgb)
+    ]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "#000" if (luminance + 0.05) ** 2 > 0.0525 else "#fff"
+
+
+def _style(value: float, scale: float, signed: bool) -> str:
+    rgb = scale_color(0.0 if scale == 0 else value / scale, signed)
+    return f"background:rgb({rgb[0]},{rgb[1]},{rgb[2]});color:{text_color(rgb)}"
 
 
 def render_explanation(explanation: "Explanation", level: str = "word") -> str:
@@ -42,7 +76,7 @@ def render_explanation(explanation: "Explanation", level: str = "word") -> str:
         scores = e.scores(name, level=level)
         scale = float(np.max(np.abs(scores))) if len(scores) else 0.0
         spans = "".join(
-            f'<span class="ne-tok" style="background:{_colour(s, scale, result.signed)}" '
+            f'<span class="ne-tok" style="{_style(s, scale, result.signed)}" '
             f'title="{html.escape(f"{u}: {s:+.4f}")}">{html.escape(u)}</span>'
             for u, s in zip(units, scores)
         )

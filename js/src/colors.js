@@ -1,21 +1,14 @@
 // Colour scales (ColorBrewer, colour-blind safe). Signed scores: blue (against the target) –
-// light grey – orange (for the target). Unsigned scores: white – purple.
+// light grey – orange (for the target). Unsigned scores: white – purple. The stops live in the
+// Python package (color_scale.json), which the static fallback HTML (report.py) reads too.
+
+import SCALE from "../../notebook_explain/color_scale.json" with { type: "json" };
 
 const hex = (c) => [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16));
 
-const NEGATIVE = ["#f7f7f7", "#d1e5f0", "#92c5de", "#4393c3", "#2166ac"].map(hex); // RdBu, 0 → −1
-const POSITIVE = ["#f7f7f7", "#fee0b6", "#fdb863", "#e08214", "#b35806"].map(hex); // PuOr, 0 → +1
-const SEQUENTIAL = [
-  "#fcfbfd",
-  "#efedf5",
-  "#dadaeb",
-  "#bcbddc",
-  "#9e9ac8",
-  "#807dba",
-  "#6a51a3",
-  "#54278f",
-  "#3f007d",
-].map(hex); // Purples
+const NEGATIVE = SCALE.negative.map(hex); // RdBu, 0 → −1
+const POSITIVE = SCALE.positive.map(hex); // PuOr, 0 → +1
+const SEQUENTIAL = SCALE.sequential.map(hex); // Purples
 
 function interpolate(stops, t) {
   const x = Math.min(Math.max(t, 0), 1) * (stops.length - 1);

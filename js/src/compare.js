@@ -16,8 +16,8 @@ const CAPTION =
   "Special tokens are left out.";
 const kernelCaption = (k) =>
   "From the faithfulness evaluation (kernel), on word scores. Upper triangle: Kendall's τ_b between the " +
-  `two methods' signed scores; lower triangle: top-${k} overlap, the share of the ${k} highest-scored ` +
-  "words the two methods have in common.";
+  "two methods' scores (on |score| when either method is unsigned); lower triangle: " +
+  `top-${k} overlap, the share of the ${k} words of highest |score| the two methods have in common.`;
 
 /** The methods to compare: `compare` in result order, or every computed method when it names none. */
 export function shownNames(exp, compare) {

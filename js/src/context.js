@@ -116,6 +116,11 @@ export function createContext(model) {
       if (ctx.canSend()) model.send({ type: "influence", method });
     },
 
+    /** Stop the running request at its next batch; the kernel keeps the previous result. */
+    cancel() {
+      if (ctx.editable() && model.get("busy")) model.send({ type: "cancel" });
+    },
+
     /**
      * Ask for every method's faithfulness. A display-only widget may still evaluate (with the
      * model that made its explanation), so only `busy` stops it; the kernel says when it cannot.

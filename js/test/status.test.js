@@ -33,6 +33,21 @@ test("while busy: the progress text shows and the buttons are disabled", () => {
   assert.ok(!run.disabled);
 });
 
+test("while busy, Cancel asks the kernel to stop; a display-only widget has no Cancel", () => {
+  const { $, model } = mount();
+  const cancel = $('[data-testid="ne-cancel"]');
+  cancel.click(); // nothing runs yet: nothing to cancel
+  assert.deepEqual(model.sent, []);
+  model.set("busy", true);
+  assert.ok(!$('[data-testid="ne-busy"]').hidden && !cancel.hidden && !cancel.disabled);
+  cancel.click();
+  assert.deepEqual(model.sent, [{ type: "cancel" }]);
+
+  const shown = mount({ editable: false });
+  shown.model.set("busy", true);
+  assert.ok(shown.$('[data-testid="ne-cancel"]').hidden);
+});
+
 test("Run sends the edited text; a new text explains its own prediction", () => {
   const { $, $$, model } = mount();
   const textarea = $("textarea");

@@ -39,14 +39,21 @@ class Agreement:
 
 
 def agreement(explanation, k: int = AGREEMENT_TOP_K) -> Agreement:
+    """Kendall's τ_b and top-k overlap of every pair of methods' word scores, as the widget's
+    compare view computes them (``js/src/compare.js``): τ_b on the signed scores when both methods
+    are signed, else on |score|; the top k by |score|, ties in text order."""
     methods = explanation.methods
     scores = [explanation.scores(m, "word") for m in methods]
+    signed = [explanation.result(m).signed for m in methods]
     m = len(methods)
     tau, overlap = np.eye(m), np.eye(m)
     for i in range(m):
         for j in range(i + 1, m):
-            tau[i, j] = tau[j, i] = kendall_tau_b(scores[i], scores[j])
-            overlap[i, j] = overlap[j, i] = top_k_overlap(scores[i], scores[j], k)
+            x, y = scores[i], scores[j]
+            if not (signed[i] and signed[j]):
+                x, y = np.abs(x), np.abs(y)
+            tau[i, j] = tau[j, i] = kendall_tau_b(x, y)
+            overlap[i, j] = overlap[j, i] = top_k_overlap(np.abs(scores[i]), np.abs(scores[j]), k)
     return Agreement(tuple(methods), tau, overlap, min(k, len(explanation.words)))
 
 
