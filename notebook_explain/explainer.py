@@ -233,6 +233,8 @@ class Explainer:
                     params=params,
                     seconds=time.perf_counter() - start,
                     info=attribution.info,
+                    span_scores=attribution.span_scores,
+                    reduction_steps=attribution.reduction_steps,
                 )
         return Explanation(
             text=text,

@@ -41,12 +41,20 @@ def _frozen_mapping(mapping: Mapping | None) -> Mapping:
     return MappingProxyType(dict(mapping or {}))
 
 
+def _plain(value):
+    """``value`` with its read-only mappings (at any depth of mappings and tuples) as dicts."""
+    if isinstance(value, MappingProxyType):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    return value
+
+
 class _Record:
     """Pickles a frozen record through its constructor (read-only mappings travel as dicts)."""
 
     def __reduce__(self):
-        values = (getattr(self, f.name) for f in fields(self))
-        return type(self), tuple(dict(v) if isinstance(v, MappingProxyType) else v for v in values)
+        return type(self), tuple(_plain(getattr(self, f.name)) for f in fields(self))
 
 
 @dataclass(frozen=True)
@@ -59,12 +67,21 @@ class MethodResult(_Record):
     scores: np.ndarray
     params: Mapping[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    #: method-specific diagnostics (JSON-safe), for people: no view reads them
     info: Mapping[str, Any] = field(default_factory=dict)
+    #: level → one score per span, for a method that scores spans itself (REAT)
+    span_scores: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+    #: input_reduction's path, one step per deleted token (see ``Explanation.reduction``)
+    reduction_steps: tuple[Mapping[str, Any], ...] = ()
 
     def __post_init__(self):
         object.__setattr__(self, "scores", _frozen(self.scores, np.float32))
         object.__setattr__(self, "params", _frozen_mapping(self.params))
         object.__setattr__(self, "info", _frozen_mapping(self.info))
+        spans = {k: tuple(float(v) for v in values) for k, values in self.span_scores.items()}
+        object.__setattr__(self, "span_scores", _frozen_mapping(spans))
+        steps = tuple(_frozen_mapping(step) for step in self.reduction_steps)
+        object.__setattr__(self, "reduction_steps", steps)
 
 
 @dataclass(frozen=True)
@@ -188,7 +205,7 @@ class Explanation(_Record):
     def spans(self, level: str = "phrase", aggregation: str = "sum") -> list[Span]:
         """The spans of a level (``"word"``, ``"phrase"`` or ``"clause"``) with every method's score.
 
-        A method that scores spans itself (REAT, ``info["span_scores"]``) gives its own span
+        A method that scores spans itself (REAT, ``MethodResult.span_scores``) gives its own span
         scores; the others are aggregated from their word scores (``sum``, as the REAT paper does
         for its baselines).
         """
@@ -206,7 +223,7 @@ class Explanation(_Record):
             )
         per_method = {}
         for name, result in self.results.items():
-            own = result.info.get("span_scores", {}).get(level)
+            own = result.span_scores.get(level)
             if own is not None:
                 per_method[name] = [float(v) for v in own]
             else:
@@ -220,12 +237,11 @@ class Explanation(_Record):
     @property
     def reduction(self) -> Reduction:
         """The input-reduction path (needs ``input_reduction`` among the methods)."""
-        info = self.result("input_reduction").info
         steps = tuple(
             MappingProxyType({**step, "tokens": tuple(self.tokens[i] for i in step["remaining"])})
-            for step in info["steps"]
+            for step in self.result("input_reduction").reduction_steps
         )
-        final = tuple(info["final"])
+        final = tuple(steps[-1]["remaining"]) if steps else ()
         return Reduction(steps, final, tuple(self.tokens[i] for i in final))
 
     # ------------------------------------------------------------ serialisation
@@ -266,6 +282,8 @@ class Explanation(_Record):
                     "params": dict(r.params),
                     "seconds": r.seconds,
                     "info": dict(r.info),
+                    "span_scores": {k: list(v) for k, v in r.span_scores.items()},
+                    "reduction_steps": [dict(step) for step in r.reduction_steps],
                 }
                 for r in self.results.values()
             ],
@@ -289,6 +307,8 @@ class Explanation(_Record):
                 r["params"],
                 r["seconds"],
                 r["info"],
+                r.get("span_scores", {}),
+                r.get("reduction_steps", ()),
             )
             for r in state["results"]
         }

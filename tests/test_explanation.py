@@ -106,9 +106,9 @@ def test_spans_sum_word_scores_or_use_the_methods_own_span_scores(hf_explainer):
     assert [s.text for s in e.spans("word")] == list(e.words)
     with pytest.raises(ExplainError, match="Unknown span level"):
         e.spans("sentence")
-    # a method that scores spans itself (REAT) is read from its info, not re-aggregated
+    # a method that scores spans itself (REAT) is read from its span_scores, not re-aggregated
     state, buffers = e.to_json()
-    state["results"][0]["info"]["span_scores"] = {"clause": [1.5, -2.0]}
+    state["results"][0]["span_scores"] = {"clause": [1.5, -2.0]}
     restored = Explanation.from_json(state, buffers)
     assert restored.span_levels == e.span_levels
     assert [s.scores["signed_grad_input"] for s in restored.spans("clause")] == [1.5, -2.0]

@@ -52,16 +52,16 @@ def explained(logits, target, output):
 
 def check_reduction(e, forward, output="logit", greedy=True):
     """Every invariant of one input_reduction result, against ``forward`` (independent passes)."""
-    info = e.result("input_reduction").info
-    json.dumps(dict(info))  # plain, JSON-safe data
-    steps, special, n = info["steps"], e.special_mask, len(e.tokens)
+    steps = [dict(step) for step in e.result("input_reduction").reduction_steps]
+    json.dumps(steps)  # plain, JSON-safe data
+    final = steps[-1]["remaining"]
+    special, n = e.special_mask, len(e.tokens)
     non_special = [i for i in range(n) if not special[i]]
     predicted, target = int(np.argmax(e.probabilities)), e.target
 
     assert steps[0]["removed"] is None and steps[0]["remaining"] == list(range(n))
     # the Explanation keeps its probabilities as float32
     assert np.float32(steps[0]["probability"]) == e.probabilities[target]
-    assert info["final"] == steps[-1]["remaining"]
     assert steps[-1]["scores"] == {}
     for k, step in enumerate(steps):
         remaining = step["remaining"]
@@ -95,27 +95,27 @@ def check_reduction(e, forward, output="logit", greedy=True):
             assert steps[k + 1]["removed"] == best[1], k
 
     # local minimality: every further deletion changes the predicted class
-    final_words = [i for i in info["final"] if not special[i]]
+    final_words = [i for i in final if not special[i]]
     if len(final_words) > 1:
         for i in final_words:
-            assert int(forward([j for j in info["final"] if j != i]).argmax()) != predicted, i
+            assert int(forward([j for j in final if j != i]).argmax()) != predicted, i
 
     # scores: 0 for special tokens, k / n for the token removed at step k, 1 for the kept ones
     expected = np.where(special, 0.0, 1.0)
     for k, step in enumerate(steps[1:], start=1):
         expected[step["removed"]] = k / len(non_special)
     np.testing.assert_allclose(e.scores("input_reduction", level="token"), expected, atol=1e-7)
-    return info
+    return steps
 
 
 def test_greedy_reduction_on_minilm(hf_explainer, hf_model, tokenizer):
     text = SENTENCES[2]
     e = hf_explainer.explain(text, methods=["input_reduction", "leave_one_out"])
-    info = check_reduction(e, hf_forward(hf_model, tokenizer, text))
-    assert len(info["steps"]) > 5
+    steps = check_reduction(e, hf_forward(hf_model, tokenizer, text))
+    assert len(steps) > 5
     # step 0's scores are exactly the leave_one_out method's scores
     loo = e.scores("leave_one_out", level="token")
-    for i, score in info["steps"][0]["scores"].items():
+    for i, score in steps[0]["scores"].items():
         assert score == pytest.approx(loo[int(i)], abs=1e-5)
     result = e.result("input_reduction")
     assert result.family == "perturbation" and not result.signed
@@ -124,8 +124,9 @@ def test_greedy_reduction_on_minilm(hf_explainer, hf_model, tokenizer):
 
 def test_reduction_stops_when_every_deletion_changes_the_label(hf_explainer, hf_model, tokenizer):
     e = hf_explainer.explain(EARLY_STOP, methods=["input_reduction"])
-    info = check_reduction(e, hf_forward(hf_model, tokenizer, EARLY_STOP))
-    assert sum(not e.special_mask[i] for i in info["final"]) > 1  # minimality was really checked
+    steps = check_reduction(e, hf_forward(hf_model, tokenizer, EARLY_STOP))
+    final = steps[-1]["remaining"]
+    assert sum(not e.special_mask[i] for i in final) > 1  # minimality was really checked
 
 
 def test_target_other_than_the_prediction_and_probability_output(hf_explainer, hf_model, tokenizer):
@@ -141,8 +142,8 @@ def test_target_other_than_the_prediction_and_probability_output(hf_explainer, h
 def test_sentence_pairs_keep_their_segments(hf_explainer, hf_model, tokenizer):
     premise, hypothesis = "a man plays a guitar .", "someone makes music"
     e = hf_explainer.explain(premise, text_pair=hypothesis, methods=["input_reduction"])
-    info = check_reduction(e, hf_forward(hf_model, tokenizer, premise, hypothesis))
-    assert [e.tokens[i] for i in info["final"]].count("[SEP]") == 2
+    steps = check_reduction(e, hf_forward(hf_model, tokenizer, premise, hypothesis))
+    assert [e.tokens[i] for i in steps[-1]["remaining"]].count("[SEP]") == 2
 
 
 @pytest.mark.parametrize("text", [SENTENCES[0], EARLY_STOP])
@@ -156,13 +157,15 @@ def test_beam_search_obeys_the_same_invariants(hf_model, tokenizer, text):
 
 def test_chunked_passes_give_the_same_reduction(hf_explainer, hf_model, tokenizer):
     text = SENTENCES[0]
-    big = hf_explainer.explain(text, methods=["input_reduction"]).result("input_reduction").info
+    big = hf_explainer.explain(text, methods=["input_reduction"]).result("input_reduction")
     one = Explainer(hf_model, tokenizer, device="cpu", batch_size=1).explain(
         text, methods=["input_reduction"]
     )
-    one = one.result("input_reduction").info
-    assert [s["removed"] for s in big["steps"]] == [s["removed"] for s in one["steps"]]
-    for a, b in zip(big["steps"], one["steps"]):
+    one = one.result("input_reduction")
+    assert [s["removed"] for s in big.reduction_steps] == [
+        s["removed"] for s in one.reduction_steps
+    ]
+    for a, b in zip(big.reduction_steps, one.reduction_steps):
         assert a["probability"] == pytest.approx(b["probability"], abs=1e-5)
 
 
@@ -172,11 +175,11 @@ def test_word_models(vocab, arch):
     text = SENTENCES[0]
     explainer = Explainer(model, vocab, device="cpu")
     e = explainer.explain(text, methods=["input_reduction"])
-    info = check_reduction(e, word_forward(model, vocab, text))
+    steps = check_reduction(e, word_forward(model, vocab, text))
     if arch == "cnn":  # this seeded CNN stops with two words left, so minimality is not vacuous
-        assert len(info["final"]) > 1
+        assert len(steps[-1]["remaining"]) > 1
     # every step's scores are leave_one_out explained on the reduced text itself
-    for step in info["steps"][:-1]:
+    for step in steps[:-1]:
         reduced = " ".join(e.tokens[i] for i in step["remaining"])
         loo = explainer.explain(reduced, methods=["leave_one_out"], target=e.target).scores(
             "leave_one_out"
@@ -191,8 +194,8 @@ def test_a_one_word_input_is_already_reduced(vocab):
     e = Explainer(make_word_model("gru", vocab), vocab).explain(
         "gorgeous", methods=["input_reduction"]
     )
-    info = e.result("input_reduction").info
-    assert len(info["steps"]) == 1 and info["final"] == [0] and info["steps"][0]["scores"] == {}
+    steps = e.result("input_reduction").reduction_steps
+    assert len(steps) == 1 and e.reduction.final == (0,) and steps[0]["scores"] == {}
     assert e.scores("input_reduction").tolist() == [1.0]
 
 

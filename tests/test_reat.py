@@ -129,21 +129,21 @@ def test_gru_word_scores_sum_to_the_logit_minus_the_output_bias(arch, target, vo
     e = explain(model, vocab, methods=["reat"], spans=whole, target=target)
     result = e.results["reat"]
     assert result.scores.sum() == pytest.approx(logit - bias, abs=1e-4)
-    assert result.info["span_scores"]["phrase"][0] == pytest.approx(logit - bias, abs=1e-4)
+    assert result.span_scores["phrase"][0] == pytest.approx(logit - bias, abs=1e-4)
     assert result.info["logit"] == pytest.approx(logit, abs=1e-6)
     assert result.info["output_bias"] == pytest.approx(bias)
     assert abs(result.info["decomposition_gap"]) < 1e-6
-    assert e.spans("phrase")[0].scores["reat"] == result.info["span_scores"]["phrase"][0]
+    assert e.spans("phrase")[0].scores["reat"] == result.span_scores["phrase"][0]
 
 
 @pytest.mark.parametrize("arch", ["gru", "bigru"])
 def test_gru_phrase_scores_follow_the_papers_equations(arch, vocab):
     model = make_word_model(arch, vocab, seed=3)
     e = explain(model, vocab, methods=["reat"], target=1)
-    info = e.results["reat"].info
+    span_scores = e.results["reat"].span_scores
     for level in ("phrase", "clause"):
         expected = gru_phrase_reference(model, vocab, SPANS[level], 1)
-        np.testing.assert_allclose(info["span_scores"][level], expected, rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(span_scores[level], expected, rtol=1e-6, atol=1e-7)
     words = gru_phrase_reference(model, vocab, [(t, t + 1) for t in range(14)], 1)
     np.testing.assert_allclose(e.results["reat"].scores, words, rtol=1e-5, atol=1e-6)
 
@@ -175,7 +175,7 @@ def test_lstm_decomposition_reports_its_gap_and_the_cell_approximation(arch, voc
     # a phrase's eq. 20 score is the sum of its words' eq. 20 scores (the products telescope)
     words = result.scores.astype(np.float64)
     sums = [words[a:b].sum() for a, b in SPANS["phrase"]]
-    np.testing.assert_allclose(result.info["span_scores"]["phrase"], sums, atol=1e-5)
+    np.testing.assert_allclose(result.span_scores["phrase"], sums, atol=1e-5)
 
 
 @pytest.mark.parametrize("arch", RECURRENT)
@@ -196,7 +196,7 @@ def test_naive_reat_is_the_change_of_the_hidden_state(arch, vocab):
     naive = e.results["naive_reat"]
     np.testing.assert_allclose(naive.scores, expected, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(
-        naive.info["span_scores"]["clause"], [sum(expected[:7]), sum(expected[7:])], atol=1e-6
+        naive.span_scores["clause"], [sum(expected[:7]), sum(expected[7:])], atol=1e-6
     )
     assert abs(naive.info["decomposition_gap"]) < 1e-6
     assert not np.allclose(naive.scores, e.results["reat"].scores, atol=1e-3)
@@ -208,8 +208,8 @@ def test_reat_is_scored_per_span_of_the_explanations_levels(vocab):
     for level in ("phrase", "clause"):
         spans = e.spans(level)
         assert [(s.start, s.end) for s in spans] == list(e.span_levels[level])
-        own = e.results["reat"].info["span_scores"][level]
-        assert [s.scores["reat"] for s in spans] == own
+        own = e.results["reat"].span_scores[level]
+        assert [s.scores["reat"] for s in spans] == list(own)
         words = e.results["reat"].scores.astype(np.float64)
         np.testing.assert_allclose(own, [words[s.start : s.end].sum() for s in spans], atol=1e-5)
     json.dumps(e.to_json()[0])  # the span scores travel to the browser
@@ -250,9 +250,9 @@ def test_a_context_built_by_hand_gives_the_same_scores(vocab):
         adapter, adapter.encode(TEXT), "logit", 0, span_levels={"clause": [(0, 14)]}
     )
     attribution = RecurrentDecomposition("reat", naive=False, description="").attribute(ctx)
-    assert attribution.info["span_scores"]["clause"][0] == pytest.approx(
+    assert attribution.span_scores["clause"][0] == pytest.approx(
         ctx.input_output - float(model.output.bias[0].detach()), abs=1e-6
     )
     assert math.isclose(
-        float(attribution.scores.sum()), attribution.info["span_scores"]["clause"][0], abs_tol=1e-6
+        float(attribution.scores.sum()), attribution.span_scores["clause"][0], abs_tol=1e-6
     )

@@ -19,9 +19,9 @@ function spanRanges(raw, nWords) {
   return ranges;
 }
 
-/** A method's scores for a span level: its own (REAT's info.span_scores) or its word scores summed. */
-function spanLevelScores(info, level, words, ranges) {
-  const own = info?.span_scores?.[level];
+/** A method's scores for a span level: its own (REAT's span_scores) or its word scores summed. */
+function spanLevelScores(ownScores, level, words, ranges) {
+  const own = ownScores?.[level];
   return Array.isArray(own) && own.length === ranges.length
     ? Float64Array.from(own, Number)
     : spanScores(words, ranges);
@@ -52,7 +52,7 @@ export function prepareExplanation(raw) {
       word: levelData(word, units.word.skip),
     };
     for (const [level, spans] of Object.entries(ranges)) {
-      levels[level] = levelData(spanLevelScores(r.info, level, word, spans), units[level].skip);
+      levels[level] = levelData(spanLevelScores(r.span_scores, level, word, spans), units[level].skip);
     }
     return {
       name: String(r.name),
@@ -61,6 +61,7 @@ export function prepareExplanation(raw) {
       params: r.params ?? {},
       seconds: Number(r.seconds ?? 0),
       info: r.info ?? {},
+      reductionSteps: Array.isArray(r.reduction_steps) ? r.reduction_steps : [],
       levels,
     };
   });

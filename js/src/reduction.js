@@ -93,8 +93,7 @@ export function createReduction(ctx) {
       const exp = ctx.explanation();
       if (explanationChanged(exp) || !active) stop();
       if (!active || !exp) return;
-      const info = exp.byName.get(METHOD)?.info ?? {};
-      steps = Array.isArray(info.steps) ? info.steps : [];
+      steps = exp.byName.get(METHOD)?.reductionSteps ?? [];
       empty.hidden = steps.length > 0;
       stepper.hidden = steps.length === 0;
       if (steps.length === 0) {
@@ -111,7 +110,7 @@ export function createReduction(ctx) {
       const index = currentStep();
       if (stepChanged(exp, index)) {
         showStep(exp, index);
-        const finalTokens = Array.isArray(info.final) ? info.final.map((i) => exp.tokens[i]) : [];
+        const finalTokens = steps[steps.length - 1].remaining.map((i) => exp.tokens[i]);
         final.textContent = finalTokens.length ? `Final reduced input: ${finalTokens.join(" ")}` : "";
       }
     },

@@ -177,7 +177,7 @@ test("phrase and clause levels show one unit per span, scored by the sum of its 
   assert.deepEqual(model.sent, []);
 });
 
-test("a method's own span scores (REAT's info.span_scores) replace the summed word scores", () => {
+test("a method's own span scores (REAT's span_scores) replace the summed word scores", () => {
   const results = [
     {
       name: "integrated_gradients",
@@ -186,7 +186,7 @@ test("a method's own span scores (REAT's info.span_scores) replace the summed wo
       scores: SCORES.integrated_gradients,
       params: {},
       seconds: 0,
-      info: { span_scores: { clause: [1.25] } },
+      span_scores: { clause: [1.25] },
     },
   ];
   const { $$ } = mount({ level: "clause", explanation: makeExplanation({ results, span_levels: SPAN_LEVELS }) });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import test from "node:test";
-import { REDUCTION_INFO, makeExplanation, mount, setValue } from "../testing/helpers.js";
+import { makeExplanation, mount, setValue } from "../testing/helpers.js";
 
 const open = (overrides = {}) =>
   mount({ view: "reduction", explanation: makeExplanation({ reduction: true }), ...overrides });

@@ -63,15 +63,12 @@ export const SCORES = {
   attention: [0.5, 0.1, 0.05, 0.05, 0.1, 0.05, 0.05, 0.1, 0.0],
 };
 
-export const REDUCTION_INFO = {
-  steps: [
-    { removed: null, remaining: [1, 2, 3, 4, 5, 6, 7], probability: 0.97, label: 1 },
-    { removed: 3, remaining: [1, 2, 4, 5, 6, 7], probability: 0.96, label: 1 },
-    { removed: 1, remaining: [2, 4, 5, 6, 7], probability: 0.95, label: 1 },
-    { removed: 2, remaining: [4, 5, 6, 7], probability: 0.9, label: 1 },
-  ],
-  final: [4, 5, 6, 7],
-};
+export const REDUCTION_STEPS = [
+  { removed: null, remaining: [1, 2, 3, 4, 5, 6, 7], probability: 0.97, label: 1 },
+  { removed: 3, remaining: [1, 2, 4, 5, 6, 7], probability: 0.96, label: 1 },
+  { removed: 1, remaining: [2, 4, 5, 6, 7], probability: 0.95, label: 1 },
+  { removed: 2, remaining: [4, 5, 6, 7], probability: 0.9, label: 1 },
+];
 
 export const METHODS = [
   {
@@ -157,7 +154,8 @@ export function makeExplanation({
       scores: SCORES.integrated_gradients,
       params: { max_steps: 10 },
       seconds: 1.5,
-      info: REDUCTION_INFO,
+      info: {},
+      reduction_steps: REDUCTION_STEPS,
     });
   return {
     text: "the movie was unbelievably good",

@@ -21,10 +21,15 @@ if TYPE_CHECKING:
 
 @dataclass
 class Attribution:
-    """What ``Method.attribute`` returns: token scores plus method-specific diagnostics."""
+    """What ``Method.attribute`` returns: token scores plus method-specific diagnostics (``info``,
+    shown, never read by the views), and the typed outputs some methods have: ``span_scores``
+    (level → one score per span, for a method that scores spans itself, REAT) and
+    ``reduction_steps`` (input reduction's path, see ``reduction.py``)."""
 
     scores: np.ndarray
     info: dict = field(default_factory=dict)
+    span_scores: dict[str, list[float]] = field(default_factory=dict)
+    reduction_steps: list[dict] = field(default_factory=list)
 
 
 class Method:

@@ -105,14 +105,14 @@ class RecurrentDecomposition(Method):
             "logit": logit,
             "output_bias": bias,
             "decomposition_gap": logit - bias - sum(word_scores),
-            "span_scores": {
-                level: span_scores(states, list(ranges), ctx.target, self.naive)
-                for level, ranges in ctx.span_levels.items()
-            },
         }
         if states.cell_type == "lstm" and not self.naive:
             info["cell_approximation_error"] = cell_approximation_error(states)
-        return Attribution(np.array(word_scores), info)
+        spans = {
+            level: span_scores(states, list(ranges), ctx.target, self.naive)
+            for level, ranges in ctx.span_levels.items()
+        }
+        return Attribution(np.array(word_scores), info, span_scores=spans)
 
 
 register(

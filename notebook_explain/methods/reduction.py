@@ -38,7 +38,7 @@ class _State:
 
     keep: np.ndarray  # (L,) bool over the original tokens
     output: float  # S(x') of this reduced input: the base of its leave-one-out scores
-    step: dict  # its entry of info["steps"]; "scores" is filled in when it is expanded
+    step: dict  # its entry of the reduction steps; "scores" is filled in when it is expanded
     parent: _State | None = None
 
     def path(self) -> list[dict]:
@@ -66,13 +66,13 @@ class InputReduction(Method):
     deleted at step k (1 ≤ k < n, where n is the number of non-special tokens), so tokens deleted
     earlier are less important; and 1.0 for the tokens left in the final, reduced input.
 
-    ``info["steps"]`` is the path to the final input, one entry per step, step 0 being the full
+    ``reduction_steps`` is the path to the final input, one entry per step, step 0 being the full
     input: ``removed`` (the original index of the token deleted at this step, ``None`` at step
     0), ``remaining`` (the original indices still present, special tokens included),
     ``probability`` (the target class's softmax probability), ``label`` (the predicted class;
     always the full input's) and ``scores`` (``{str(index): base score}`` of the remaining
     non-special tokens, the scores that chose the next deletion; empty on the last step).
-    ``info["final"]`` is the last step's ``remaining``. With ``beam`` > 1 the path is that of
+    The final input is the last step's ``remaining``. With ``beam`` > 1 the path is that of
     the final beam state with the smallest base score.
     """
 
@@ -151,7 +151,7 @@ class InputReduction(Method):
         token_scores = np.where(special, 0.0, 1.0)
         for k, step in enumerate(steps[1:], start=1):
             token_scores[step["removed"]] = k / n_words
-        return Attribution(token_scores, {"steps": steps, "final": list(final.step["remaining"])})
+        return Attribution(token_scores, reduction_steps=steps)
 
 
 register(InputReduction())
