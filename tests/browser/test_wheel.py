@@ -48,12 +48,13 @@ def test_a_wheel_from_a_clean_clone_ships_the_bundle_and_its_export_renders(tmp_
     assert not (clone / "notebook_explain" / "static").exists()
     if (ROOT / "js" / "node_modules").is_dir():  # spares the download; npm still installs
         shutil.copytree(ROOT / "js" / "node_modules", clone / "js" / "node_modules", symlinks=True)
-    subprocess.run(
+    built = subprocess.run(  # the build backend comes from the test extras (pyproject.toml)
         [sys.executable, "-m", "build", "--wheel", "--no-isolation", "-o", str(tmp_path / "dist")],
         cwd=clone,
-        check=True,
         capture_output=True,
+        text=True,
     )
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
     (wheel,) = (tmp_path / "dist").glob("notebook_explain-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
