@@ -8,7 +8,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 import torch
 
-from .errors import ExplainError
+from .errors import ExplainError, check_callbacks, excerpt
 from .explanation import Explanation, MethodResult
 from .methods import available_methods, get_method
 from .methods.base import resolve_methods
@@ -130,6 +130,14 @@ class Explainer:
             raise ExplainError(f"{what} must be a string, got {type(text).__name__}.")
         if not text.strip():
             raise ExplainError(f"{what} is empty or only whitespace; pass a sentence to explain.")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as err:
+            raise ExplainError(
+                f"{what} is not valid Unicode: a lone surrogate {text[err.start]!r} at character "
+                f"{err.start} (text read with the wrong codec, or half of an emoji). Repair it, "
+                "e.g. text.encode('utf-8', 'replace').decode('utf-8')."
+            ) from None
         return text
 
     def _target_index(self, target) -> int | None:
@@ -194,6 +202,7 @@ class Explainer:
         if text_pair is not None:
             self._check_text(text_pair, "text_pair")
         check_output(output)
+        check_callbacks(on_progress=on_progress, check=check)
         resolved = resolve_methods(methods, DEFAULT_METHODS)
         for name, (method, _) in resolved.items():
             missing = method.requires - self.adapter.capabilities
@@ -205,7 +214,9 @@ class Explainer:
 
         encoded = self.adapter.encode(text, text_pair)
         if not (~encoded.special_mask).any():
-            raise ExplainError(f"{text!r} produced no tokens to explain besides special tokens.")
+            raise ExplainError(
+                f"{excerpt(text)} produced no tokens to explain besides special tokens."
+            )
         levels, span_source = span_levels(encoded.words, spans)
         results = {}
         with self.adapter.parameters_frozen():
@@ -262,6 +273,11 @@ class Explainer:
         and ``check`` as for ``explain``."""
         from .metrics import evaluate
 
+        if not isinstance(explanation, Explanation):
+            raise ExplainError(
+                f"evaluate takes an Explanation (from explain), got {type(explanation).__name__}."
+            )
+        check_callbacks(on_progress=on_progress, check=check)
         return evaluate(self, explanation, metrics, on_progress, check)
 
     def explain_many(
@@ -344,12 +360,7 @@ class Explainer:
             raise ExplainError(
                 "No training index yet: build one first with ex.index(train_texts, train_labels)."
             )
-        _, head = self.adapter.classifier_head()
-        if not torch.equal(head.weight.detach().double().cpu(), index.weight):
-            raise ExplainError(
-                "The model's weights changed since the training index was built; rebuild it with "
-                "ex.index(train_texts, train_labels)."
-            )
+        index.check_model(self.adapter)
         query = make_query(self.adapter, self._check_text(text), self._target_index(target))
         return index, query
 

@@ -163,15 +163,19 @@ class Session:
 
     def influence(self, explanation: Explanation | None, method: str | None = None) -> dict:
         """The influence panel's state: the ranked training examples for the shown text, or
-        the empty state with how to build an index."""
+        the empty state with how to build an index (or why the index cannot answer: it is
+        stale once the model's weights changed)."""
         if getattr(self.explainer, "training_index", None) is None or explanation is None:
             return {"status": "empty", "message": NO_INDEX_MESSAGE}
-        result = self.explainer.influence(
-            explanation.text,
-            k=INFLUENCE_K,
-            method=method or "influence_function",
-            target=explanation.target,
-        )
+        try:
+            result = self.explainer.influence(
+                explanation.text,
+                k=INFLUENCE_K,
+                method=method or "influence_function",
+                target=explanation.target,
+            )
+        except ExplainError as err:
+            return {"status": "empty", "message": str(err)}
         return self._panel(result)
 
     def _token_influence(self, request: dict) -> dict:

@@ -347,3 +347,43 @@ def test_result_is_the_widget_payload_with_leave_token_out_highlights(indexed, f
         assert top["token_scores"][t] == pytest.approx(
             float(scores[0] - scores[1]), rel=1e-6, abs=1e-9
         )
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "head weight",
+        "head bias",
+        "encoder weight",
+        "encoder weight through .data",
+        "a replaced parameter",
+    ],
+)
+def test_no_stale_answer_after_any_weight_changes(sst, bag_vocab, tmp_path, edit):
+    """Every parameter counts, however it is changed; the widget's panel says so too."""
+    model = make_word_model("gru", bag_vocab, seed=5, hidden_dim=8)
+    explainer = Explainer(model, bag_vocab, device="cpu", class_names=NAMES)
+    explainer.index(sst[0][:40], sst[1][:40], cache_dir=tmp_path, progress=False)
+    explainer.influence(TEST_TEXT, k=2)  # fresh: answers
+    with torch.no_grad():
+        if edit == "head weight":
+            model.output.weight[0, 0] += 1e-3
+        elif edit == "head bias":
+            model.output.bias.add_(0.5)
+        elif edit == "encoder weight":
+            model.embedding.weight.mul_(1.5)
+        elif edit == "encoder weight through .data":
+            model.encoder.rnn.weight_hh_l0.data[0, 0] += 1e-3  # no version counter sees this
+        else:
+            model.output.bias = torch.nn.Parameter(model.output.bias.detach().clone() + 1)
+    for method in ("influence_function", "knn", "tracin", "fast_influence"):
+        with pytest.raises(ExplainError, match="weights changed since the training index"):
+            explainer.influence(TEST_TEXT, method=method)
+    with pytest.raises(ExplainError, match="weights changed"):
+        explainer.token_influence(TEST_TEXT, 1)
+    w = explainer.show(TEST_TEXT, methods=["saliency_l2"])
+    assert w.influence["status"] == "empty" and "weights changed" in w.influence["message"]
+    explainer.index(sst[0][:40], sst[1][:40], cache_dir=tmp_path, progress=False)
+    assert (
+        explainer.influence(TEST_TEXT, k=2).proponents or explainer.influence(TEST_TEXT).opponents
+    )
