@@ -17,4 +17,16 @@ def resolve_device(device=None) -> torch.device:
         raise ExplainError(
             f"Device {device!r} was requested but CUDA is not available; use device='cpu'."
         )
+    if resolved.type == "meta":
+        raise ExplainError(
+            "device='meta' holds shapes but no values, so nothing can be computed on it; use "
+            "device='cpu' or 'cuda'."
+        )
+    try:  # checked before any model moves, so a bad device leaves the caller's model where it was
+        torch.empty(1, device=resolved)
+    except (RuntimeError, AssertionError) as err:
+        raise ExplainError(
+            f"Device {device!r} cannot be used here ({err}); use device='cpu' or an available "
+            "'cuda:N'."
+        ) from err
     return resolved

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import html
 import json
+import os
 from functools import lru_cache
 from pathlib import Path
 
+from .cache import write_atomic
 from .errors import ExplainError
 
 STATIC = Path(__file__).parent / "static"
@@ -36,6 +38,33 @@ def _asset(name: str) -> str:
             "(`make setup` does this; a wheel ships it)."
         )
     return path.read_text(encoding="utf-8")
+
+
+def write_page(path, page: str) -> None:
+    """Write ``page`` to ``path`` atomically (an existing file survives any failure), with an
+    ``ExplainError`` that names the problem for a bad path or an unwritable folder."""
+    if not isinstance(path, (str, os.PathLike)) or not str(path) or "\0" in str(path):
+        raise ExplainError(f"to_html needs a file path (a str or Path), got {path!r}.")
+    path = Path(path)
+    if path.is_dir():
+        raise ExplainError(f"Cannot write {path}: it is a folder; give a file name in it.")
+    if not path.parent.is_dir():
+        raise ExplainError(
+            f"Cannot write {path}: the folder {path.parent} does not exist; create it first."
+        )
+    try:
+        data = page.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise ExplainError(
+            f"Cannot export: the page holds text that is not valid Unicode ({err.reason} at "
+            f"{page[err.start]!r}); repair the text and explain it again."
+        ) from None
+    try:
+        write_atomic(path, data)
+    except OSError as err:
+        raise ExplainError(
+            f"Cannot write {path}: {err.strerror or err}; choose a folder you can write to."
+        ) from err
 
 
 def _json_for_script(state: dict) -> str:

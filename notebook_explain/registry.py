@@ -9,6 +9,7 @@ name → parameters) into checked entries and parameters, with errors that list 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,8 @@ class Param:
                 )
             return value
         kind = type(self.default)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ExplainError(f"{owner}: {name} must be a finite number, got {value!r}.")
         if kind is int and isinstance(value, float) and value.is_integer():
             value = int(value)
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
@@ -102,9 +105,17 @@ class Registry:
         if isinstance(value, str):
             value = [value]
         if isinstance(value, Mapping):
-            specs = {name: dict(params or {}) for name, params in value.items()}
+            specs = dict(value)
         elif isinstance(value, Iterable):
-            specs = {name: {} for name in value}
+            specs = {}
+            for name in value:
+                if not isinstance(name, str):
+                    raise ExplainError(
+                        f"{self.kind}s: {name!r} is not a {self.kind} name; pass names, e.g. "
+                        f"[{', '.join(map(repr, self.names()[:2]))}], or a dict of name → "
+                        "parameters."
+                    )
+                specs[name] = {}
         else:
             raise ExplainError(
                 f"{self.kind}s must be a name, a list of names, or a dict of name → parameters, "
@@ -114,6 +125,13 @@ class Registry:
             raise ExplainError(f"{self.kind}s is empty; name at least one (see {self.listing}).")
         resolved = {}
         for name, params in specs.items():
+            if not isinstance(name, str):
+                raise ExplainError(f"{self.kind}s: {name!r} is not a {self.kind} name.")
+            if params is not None and not isinstance(params, Mapping):
+                raise ExplainError(
+                    f"{self.kind}s: the parameters of {name} must be a dict of name → value "
+                    f"(e.g. {{{name!r}: {{}}}}), got {params!r}."
+                )
             entry = self.get(name)
-            resolved[name] = (entry, resolve_params(name, entry.params, params))
+            resolved[name] = (entry, resolve_params(name, entry.params, params or {}))
         return resolved

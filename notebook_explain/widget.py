@@ -171,7 +171,7 @@ class ExplainWidget(anywidget.AnyWidget):
 
         Written to ``path`` when given; returned either way.
         """
-        from .export import standalone_html
+        from .export import standalone_html, write_page
 
         state = {name: getattr(self, name) for name in STATE_TRAITS}
         state.update(
@@ -183,12 +183,7 @@ class ExplainWidget(anywidget.AnyWidget):
             state, title or (self.value.text if self.value else "notebook_explain")
         )
         if path is not None:
-            path = Path(path)
-            if not path.parent.is_dir():
-                raise ExplainError(
-                    f"Cannot write {path}: the folder {path.parent} does not exist; create it first."
-                )
-            path.write_text(page, encoding="utf-8")
+            write_page(path, page)
         return page
 
 

@@ -99,12 +99,16 @@ class HFAdapter:
         if dropped > 0:
             warnings.warn(
                 f"The input is longer than the model's maximum of {self.max_length} tokens: "
-                f"{dropped} tokens were dropped from the end and are not explained.",
+                f"{dropped} tokens were dropped "
+                + ("from the end" if text_pair is None else "from the ends of the two texts")
+                + " and are not explained.",
                 stacklevel=3,
             )
+        # the template's structural tokens ([CLS], [SEP], padding, ...); an unknown word's [UNK]
+        # stands for a word of the text, so it is scored and perturbed like any other
         special = np.array(
             self.tokenizer.get_special_tokens_mask(ids, already_has_special_tokens=True), dtype=bool
-        )
+        ) & (np.asarray(ids) != self.tokenizer.unk_token_id)
         words, word_index = self._group_words(enc, text, text_pair, special)
         as_tensor = lambda key: torch.tensor([enc[key]], device=self.device)  # noqa: E731
         return Encoded(
