@@ -15,6 +15,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from .errors import ExplainError
+from .record_schema import check_record
 from .spans import aggregate
 
 LEVELS = ("word", "token")
@@ -295,6 +296,10 @@ class Explanation(_Record):
 
     @classmethod
     def from_json(cls, state: dict, buffers: list[bytes]) -> "Explanation":
+        """The record ``to_json`` wrote, after checking every field (``record_schema``): a
+        damaged or edited record raises an ``ExplainError`` that names the field."""
+        check_record(state, buffers)
+
         def unpack(ref: dict) -> np.ndarray:
             return np.frombuffer(buffers[ref["buffer"]], dtype=ref["dtype"]).reshape(ref["shape"])
 

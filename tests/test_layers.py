@@ -15,7 +15,7 @@ LAYERS = (
     ("models", ("models.*", "propagation.*")),
     ("methods", ("methods.*",)),
     ("metrics and influence", ("metrics.*", "influence.*")),
-    ("explanation", ("explanation", "report")),
+    ("explanation", ("explanation", "record_schema", "report")),
     ("session and explainer", ("explainer", "session", "demo.*")),
     ("widget and export", ("widget", "export")),
     ("entry points", ("__init__", "__main__")),

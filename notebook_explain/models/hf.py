@@ -104,11 +104,17 @@ class HFAdapter:
                 + " and are not explained.",
                 stacklevel=3,
             )
-        # the template's structural tokens ([CLS], [SEP], padding, ...); an unknown word's [UNK]
-        # stands for a word of the text, so it is scored and perturbed like any other
-        special = np.array(
-            self.tokenizer.get_special_tokens_mask(ids, already_has_special_tokens=True), dtype=bool
-        ) & (np.asarray(ids) != self.tokenizer.unk_token_id)
+        # special tokens are the template's structural ones ([CLS], [SEP], ...): the tokens of
+        # no sequence. A token of the text is a word, even an unknown word's [UNK] or a "[MASK]"
+        # typed in it. A slow tokenizer tells no sequences apart: its special-token mask, [UNK]
+        # excepted.
+        if self.tokenizer.is_fast:
+            special = np.array([seq is None for seq in enc.sequence_ids()], dtype=bool)
+        else:
+            special = np.array(
+                self.tokenizer.get_special_tokens_mask(ids, already_has_special_tokens=True),
+                dtype=bool,
+            ) & (np.asarray(ids) != self.tokenizer.unk_token_id)
         words, word_index = self._group_words(enc, text, text_pair, special)
         as_tensor = lambda key: torch.tensor([enc[key]], device=self.device)  # noqa: E731
         return Encoded(
