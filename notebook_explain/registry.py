@@ -91,7 +91,7 @@ class Registry:
         return list(self._entries)
 
     def get(self, name: str):
-        if name not in self._entries:
+        if not isinstance(name, str) or name not in self._entries:
             raise ExplainError(
                 f"Unknown {self.kind} {name!r}. Valid {self.kind}s: {', '.join(self._entries)}."
             )

@@ -75,8 +75,10 @@ class Session:
     def handle(self, request) -> None:
         """Start ``request`` (a message from the browser) on a worker thread; ``cancel`` acts now."""
         kind = request.get("type") if isinstance(request, dict) else None
-        if kind not in REQUESTS:
-            self._update(error=f"Unknown request from the widget: {request!r}.")
+        if not isinstance(kind, str) or kind not in REQUESTS:
+            shown = repr(request)
+            shown = shown if len(shown) <= 200 else shown[:200] + "…"
+            self._update(error=f"Unknown request from the widget: {shown}.")
             return
         if kind == "cancel":
             self._cancelled.set()
@@ -125,6 +127,11 @@ class Session:
                 )
             }
         if kind == "influence":
+            method = request.get("method")
+            if not isinstance(method, str) or method not in INFLUENCE_METHODS:
+                raise ExplainError(
+                    f"Unknown influence method {method!r}; choose one of {list(INFLUENCE_METHODS)}."
+                )
             self._update(status="Ranking training examples…")
             return {"influence": self.influence(self.explanation, request.get("method"))}
         self._update(status="Ranking training examples by their influence on this token…")
@@ -133,6 +140,10 @@ class Session:
     def _explain(self, request: dict) -> dict:
         old = self.explanation
         text = request.get("text", old.text if old else "")
+        if request.get("methods") is not None and not isinstance(request["methods"], (dict, list)):
+            raise ExplainError(
+                f"The widget's methods must be a dict of name → parameters, got {request['methods']!r}."
+            )
         keep_spans = old is not None and old.span_source == "user" and text == old.text
         explanation = self.explainer.explain(
             text,
@@ -183,8 +194,12 @@ class Session:
         explanation = self.explanation
         if getattr(self.explainer, "training_index", None) is None or explanation is None:
             return {"status": "empty", "message": NO_INDEX_MESSAGE}
-        index = int(request.get("index", -1))
-        if request.get("level") == "word":
+        index, level = request.get("index"), request.get("level", "token")
+        if not isinstance(index, int) or isinstance(index, bool):
+            raise ExplainError(f"token_influence needs an integer index, got {index!r}.")
+        if level not in ("token", "word"):
+            raise ExplainError(f"token_influence's level is 'token' or 'word', not {level!r}.")
+        if level == "word":
             tokens = np.flatnonzero(explanation.word_index == index)
             if len(tokens) == 0:
                 raise ExplainError(f"There is no word {index} in this explanation.")

@@ -113,6 +113,7 @@ class ExplainWidget(anywidget.AnyWidget):
                 f"ExplainWidget shows an Explanation, got {type(explanation).__name__}."
             )
         self._session = Session(explainer, explanation, self._apply)
+        self._kernel_writes = True  # the explanation trait: set by the kernel only
         names = (
             explainer.supported_methods()
             if explainer is not None
@@ -133,6 +134,7 @@ class ExplainWidget(anywidget.AnyWidget):
             editable=explainer is not None,
             **kwargs,
         )
+        self._kernel_writes = False
         self.on_msg(lambda _widget, content, _buffers: self._session.handle(content))
 
     @property
@@ -149,19 +151,78 @@ class ExplainWidget(anywidget.AnyWidget):
     def __repr__(self) -> str:
         return f"ExplainWidget({self.value!r}, view={self.view!r}, method={self.method!r})"
 
+    # ------------------------------------------------------- state from the view
+    def set_state(self, sync_data):
+        """The view's changes, checked: a value the kernel cannot show (an unknown method, a
+        token outside the text, an edited explanation) is refused, the error says so, and the
+        view gets the kernel's values back."""
+        try:
+            super().set_state(sync_data)
+        except traitlets.TraitError as err:
+            self.error = f"The widget sent a value the kernel cannot show, so it was undone: {err}"
+            self.send_state([name for name in sync_data if name in self.keys])
+
+    @traitlets.validate("method")
+    def _valid_method(self, proposal):
+        names = self.value.methods if self.value else ()
+        if proposal["value"] not in ("", *names):
+            raise traitlets.TraitError(
+                f"method {proposal['value']!r} was not computed; the computed ones: {list(names)}."
+            )
+        return proposal["value"]
+
+    @traitlets.validate("compare")
+    def _valid_compare(self, proposal):
+        names = self.value.methods if self.value else ()
+        unknown = [m for m in proposal["value"] if m not in names]
+        if unknown:
+            raise traitlets.TraitError(f"compare names methods not computed: {unknown}.")
+        return proposal["value"]
+
+    @traitlets.validate("selected_token")
+    def _valid_selected_token(self, proposal):
+        e, index = self.value, proposal["value"]
+        units = max(len(e.tokens), len(e.words)) if e else 0
+        if not -1 <= index < units:
+            raise traitlets.TraitError(f"selected_token {index} is outside -1..{units - 1}.")
+        return index
+
+    @traitlets.validate("reduction_step")
+    def _valid_reduction_step(self, proposal):
+        e, step = self.value, proposal["value"]
+        steps = (
+            len(e.result("input_reduction").reduction_steps)
+            if e and ("input_reduction" in e.methods)
+            else 1
+        )
+        if step >= max(steps, 1):
+            raise traitlets.TraitError(f"reduction_step {step} is past the last step {steps - 1}.")
+        return step
+
+    @traitlets.validate("explanation")
+    def _valid_explanation(self, proposal):
+        if not self._kernel_writes:
+            raise traitlets.TraitError("the explanation is the kernel's to set, not the view's.")
+        return proposal["value"]
+
     def _apply(self, **changes):
         """Show the session's changes: an ``explanation`` resets the views that depend on it."""
         with self.hold_sync():
             explanation = changes.pop("explanation", None)
             if explanation is not None:
-                if self.method not in explanation.methods:
-                    self.method = explanation.methods[0]
-                self.compare = [m for m in self.compare if m in explanation.methods] or list(
-                    explanation.methods
-                )
                 self.selected_token = -1
                 self.reduction_step = 0
-                self.explanation = explanation_payload(explanation)
+                with self.hold_trait_notifications():
+                    if self.method not in explanation.methods:
+                        self.method = explanation.methods[0]
+                    self.compare = [m for m in self.compare if m in explanation.methods] or list(
+                        explanation.methods
+                    )
+                self._kernel_writes = True
+                try:
+                    self.explanation = explanation_payload(explanation)
+                finally:
+                    self._kernel_writes = False
             for name, value in changes.items():
                 setattr(self, name, value)
 
