@@ -3,7 +3,9 @@
 Entries live under ``NOTEBOOK_EXPLAIN_CACHE`` (default ``~/.cache/notebook_explain``) in a folder
 named by a hash of everything they depend on, so a changed configuration or dataset never loads
 a stale entry. An entry is written to a temporary folder and renamed into place when complete,
-so an interrupted run leaves nothing half-written behind.
+so an interrupted run leaves nothing half-written behind; its manifest holds every file's
+checksum, so a damaged entry is found on load, reported, moved aside and built again. A cache
+folder that cannot be written is worked around: the entry is built in a temporary folder.
 """
 
 from __future__ import annotations
@@ -13,8 +15,13 @@ import json
 import os
 import shutil
 import tempfile
-from contextlib import contextmanager
+import time
+import warnings
+from collections.abc import Callable
 from pathlib import Path
+
+#: each entry's list of its files and their sha256, written last
+MANIFEST = "MANIFEST.json"
 
 
 def cache_root(cache_dir=None) -> Path:
@@ -45,16 +52,110 @@ def write_atomic(path: Path, data: bytes) -> None:
             os.unlink(tmp)
 
 
-@contextmanager
-def writing(final: Path):
-    """Yield a temporary folder; on success it becomes ``final`` atomically."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
+def _checksums(folder: Path) -> dict[str, str]:
+    """sha256 of every file below ``folder`` (the manifest aside), by relative path."""
+    sums = {}
+    for file in sorted(folder.rglob("*")):
+        if file.is_file() and file.name != MANIFEST:
+            digest = hashlib.sha256()
+            with open(file, "rb") as data:
+                for block in iter(lambda: data.read(1 << 20), b""):
+                    digest.update(block)
+            sums[file.relative_to(folder).as_posix()] = digest.hexdigest()
+    return sums
+
+
+def _damage(path: Path) -> str | None:
+    """Why the entry at ``path`` cannot be trusted, or None when its files match its manifest."""
     try:
-        yield tmp
+        manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return "it has no manifest, so it was never completed"
+    except (OSError, ValueError) as err:
+        return f"its manifest is unreadable ({err})"
+    found = _checksums(path)
+    for name, checksum in manifest.items():
+        if name not in found:
+            return f"{name} is missing"
+        if found[name] != checksum:
+            return f"{name} changed since it was written (its checksum differs)"
+    return None
+
+
+def valid(path: Path) -> bool:
+    """Whether a complete, undamaged entry is at ``path``. A damaged one (a file missing, cut
+    short or changed since it was written) is discarded, so the caller builds it again."""
+    if not path.exists():
+        return False
+    reason = _damage(path)
+    if reason is not None:
+        discard(path, reason)
+    return reason is None
+
+
+def discard(path: Path, reason: str) -> None:
+    """Move a damaged entry aside (``<name>.damaged-<time>``), with a warning that names it and
+    says why; a caller's own checks of an entry's content use it too."""
+    aside = path.with_name(f"{path.name}.damaged-{time.time_ns()}")
+    try:
+        path.rename(aside)
+        where = f"moved to {aside}"
+    except OSError:
+        where = "left in place (the cache folder is not writable)"
+    warnings.warn(
+        f"The cache entry {path} is damaged: {reason}. It was {where} and is built again.",
+        stacklevel=3,
+    )
+
+
+def store(final: Path, fill: Callable[[Path], None]) -> Path:
+    """Build an entry: ``fill(folder)`` writes its files into a temporary folder, which gets a
+    manifest of checksums and is renamed to ``final`` (replacing what was there) only when
+    complete, so an interrupted build leaves no half-written entry. Returns where the entry is:
+    ``final``, or, when the cache folder cannot be written, a temporary folder outside it
+    (with one warning per process: the work is then not kept)."""
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        _sweep(final)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
+    except OSError as err:
+        _warn_unwritable(final.parent, err)
+        tmp = Path(tempfile.mkdtemp(prefix=f"notebook_explain-{final.name}-"))
+        fill(tmp)
+        _write_manifest(tmp)
+        return tmp
+    try:
+        fill(tmp)
+        _write_manifest(tmp)
         if final.exists():
             shutil.rmtree(final)
         tmp.rename(final)
+        return final
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _write_manifest(folder: Path) -> None:
+    (folder / MANIFEST).write_text(json.dumps(_checksums(folder), indent=1), encoding="utf-8")
+
+
+def _sweep(final: Path) -> None:
+    """Remove this entry's temporary folders left by a build that was killed (over an hour old)."""
+    for leftover in final.parent.glob(f".{final.name}-*"):
+        if time.time() - leftover.stat().st_mtime > 3600:
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+_warned_unwritable: set[Path] = set()
+
+
+def _warn_unwritable(folder: Path, err: OSError) -> None:
+    if folder not in _warned_unwritable:
+        _warned_unwritable.add(folder)
+        warnings.warn(
+            f"The cache folder {folder} cannot be written ({err.strerror or err}); working "
+            "without a cache, so this work is not kept. Set NOTEBOOK_EXPLAIN_CACHE to a "
+            "writable folder to keep it.",
+            stacklevel=4,
+        )

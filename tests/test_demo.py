@@ -1,7 +1,9 @@
 """Demo models: training on SST-2, the configuration-keyed cache, loading from it."""
 
+import hashlib
 import json
 import time
+import warnings
 from dataclasses import replace
 
 import numpy as np
@@ -66,7 +68,14 @@ def test_a_cached_demo_loads_with_no_data_and_retrains_when_the_given_data_diffe
     first_400 = replace(train, texts=train.texts[:400], labels=train.labels[:400])
     assert info["data_fingerprint"] == data_fingerprint(first_400)
     (first.path / "info.json").write_text(json.dumps({**info, "data_fingerprint": "other"}))
-    retrained = load_demo("gru-sst2", cache_dir=cache, data_dir=data_dir, progress=False, **SMALL)
+    manifest = json.loads((first.path / "MANIFEST.json").read_text())  # an intact entry, on
+    manifest["info.json"] = hashlib.sha256((first.path / "info.json").read_bytes()).hexdigest()
+    (first.path / "MANIFEST.json").write_text(json.dumps(manifest))  # other data: not damaged
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # retrained for other data, without a damage warning
+        retrained = load_demo(
+            "gru-sst2", cache_dir=cache, data_dir=data_dir, progress=False, **SMALL
+        )
     assert retrained.info["data_fingerprint"] == info["data_fingerprint"]
     assert (first.path / "info.json").stat().st_mtime != stamp
 

@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..cache import cache_root, fingerprint, writing
+from ..cache import cache_root, fingerprint, store, valid
 from ..data import TextDataset, load_agnews, load_imdb, load_sst2
 from ..data.sources import DATA_ENV_VAR
 from ..device import resolve_device
@@ -199,7 +199,7 @@ def load_demo(
         / "demo"
         / f"{name}-{fingerprint(key_cfg, max_train, TRAINING_VERSION)}"
     )
-    cached = (path / "info.json").exists()
+    cached = valid(path)
     # a cached model loads from its folder alone; data given locally is checked against the
     # fingerprint stored beside it, and a model trained on other data is trained again
     if not cached or data_dir is not None or os.environ.get(DATA_ENV_VAR):
@@ -211,7 +211,7 @@ def load_demo(
             )
         data_key = data_fingerprint(splits["train"])
         if not cached or _read_info(path).get("data_fingerprint") != data_key:
-            _train(cfg, path, splits, device, progress, max_train, data_key)
+            path = _train(cfg, path, splits, device, progress, max_train, data_key)
     info = _read_info(path)
     return DemoModel(name, _load_adapter(cfg, path, info, device), path, info)
 
@@ -270,18 +270,22 @@ def _rows(data: TextDataset, split: str, rows: slice) -> TextDataset:
     return replace(data, split=split, texts=data.texts[rows], labels=data.labels[rows])
 
 
-def _train(cfg, path, splits, device, progress, max_train, data_key):
+def _train(cfg, path, splits, device, progress, max_train, data_key) -> Path:
+    """Train and cache the model; returns its folder (see ``cache.store``)."""
     from .train import train_transformer, train_word_model
 
     trainer = train_transformer if cfg["kind"] == "transformer" else train_word_model
-    with writing(path) as tmp:
-        info = trainer(cfg, splits, device, tmp, progress)
+
+    def fill(folder):
+        info = trainer(cfg, splits, device, folder, progress)
         info.update(
             config={k: v for k, v in cfg.items() if k != "encoder"},
             max_train=max_train,
             data_fingerprint=data_key,
         )
-        (tmp / "info.json").write_text(json.dumps(info, indent=1))
+        (folder / "info.json").write_text(json.dumps(info, indent=1))
+
+    return store(path, fill)
 
 
 def _load_adapter(cfg, path, info, device):

@@ -29,7 +29,7 @@ import torch
 from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 
-from ..cache import cache_root, fingerprint, writing
+from ..cache import cache_root, fingerprint, store, valid
 from ..device import resolve_device
 from ..errors import ExplainError
 from .encoder import load_minilm_tokenizer, minilm_source
@@ -130,12 +130,15 @@ def load_demo_mlm(
     data_key = hashlib.sha256(json.dumps([list(texts), list(dev_texts)]).encode()).hexdigest()
     path = cache_root(cache_dir) / "demo" / f"minilm-mlm-{fingerprint(cfg, data_key, MLM_VERSION)}"
     tokenizer = load_minilm_tokenizer()
-    if not (path / "info.json").exists():
-        with writing(path) as tmp:
+    if not valid(path):
+
+        def fill(folder):
             model, info = train_mlm_head(cfg, tokenizer, texts, dev_texts, device, progress)
             state = {k: v.detach().cpu().contiguous() for k, v in model.layers.state_dict().items()}
-            save_file(state, str(tmp / "head.safetensors"))
-            (tmp / "info.json").write_text(json.dumps({**info, "config": cfg}, indent=1))
+            save_file(state, str(folder / "head.safetensors"))
+            (folder / "info.json").write_text(json.dumps({**info, "config": cfg}, indent=1))
+
+        path = store(path, fill)
     model = _new_head(cfg["layers"], device)
     model.layers.load_state_dict(load_file(str(path / "head.safetensors")))
     info = json.loads((path / "info.json").read_text())

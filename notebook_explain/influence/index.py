@@ -23,14 +23,14 @@ import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
-from ..cache import cache_root, fingerprint, writing
+from ..cache import cache_root, discard, fingerprint, store, valid
 from ..errors import ExplainError
 from ..perturb import pad_ids
 from . import gradients
 from .hessian import InverseHessian
 
 #: bump when a change to this module changes what the cache holds
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 #: the parameter subsets an index can be built for
 PARAMS = ("classifier",)
 #: ``hessian="auto"`` inverts the Hessian exactly up to this many parameters, else by CG
@@ -255,15 +255,17 @@ def build_index(
     config = {"params": params, "head": head_name, "version": INDEX_VERSION}
     key = fingerprint(model_fingerprint(adapter), data_hash(texts, labels), config)
     path = cache_root(cache_dir) / "influence" / f"{_slug(adapter.name)}-{key}"
-    from_cache = (path / "features.safetensors").exists()
-    if from_cache:
-        features = load_file(str(path / "features.safetensors"))["features"]
-    else:
+    features = _cached_features(path, len(texts))
+    from_cache = features is not None
+    if not from_cache:
         rows = encoded_rows(adapter, texts)
         features = head_features(adapter, rows, batch_size, max_batch_tokens, progress)
-        with writing(path) as tmp:
-            save_file({"features": features}, str(tmp / "features.safetensors"))
-            (tmp / "config.json").write_text(json.dumps({**config, "n": len(texts)}))
+
+        def fill(folder):
+            save_file({"features": features}, str(folder / "features.safetensors"))
+            (folder / "config.json").write_text(json.dumps({**config, "n": len(texts)}))
+
+        path = store(path, fill)
     weight, bias = head.weight.detach().double().cpu(), head.bias.detach().double().cpu()
     size = weight.numel() + bias.numel()
     if hessian == "auto":
@@ -290,6 +292,20 @@ def build_index(
         seconds=time.perf_counter() - start,
         weights=weights_fingerprint(adapter),
     )
+
+
+def _cached_features(path: Path, n: int) -> torch.Tensor | None:
+    """The cached (n, H) features at ``path``, or None (none, or damaged: then discarded)."""
+    if not valid(path):
+        return None
+    features = load_file(str(path / "features.safetensors")).get("features")
+    if features is None or features.ndim != 2 or len(features) != n:
+        discard(path, f"its features are not one row per training text ({n})")
+        return None
+    if not torch.isfinite(features).all():
+        discard(path, "its features hold NaN or infinite values")
+        return None
+    return features
 
 
 def _slug(name: str) -> str:

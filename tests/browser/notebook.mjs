@@ -8,14 +8,13 @@ const { browser, page, pageErrors } = await launch();
 const result = { pageErrors };
 const minutes = (n) => n * 60000;
 
-// JupyterLab may ask which kernel to use when the page connects slowly: keep the proposed one
-async function acceptKernelDialog() {
-  const select = page.locator(".jp-Dialog .jp-mod-accept", { hasText: /^Select$/ });
-  if (await select.isVisible()) await select.click();
-}
+// JupyterLab may ask which kernel to use when the page connects slowly, at any moment: whenever
+// that dialog stands in the way of an action, keep the proposed kernel
+await page.addLocatorHandler(page.locator(".jp-Dialog", { hasText: "Select Kernel" }), async (dialog) => {
+  await dialog.locator(".jp-mod-accept", { hasText: /^Select$/ }).click();
+});
 
 async function menu(top, item) {
-  await acceptKernelDialog();
   await page.locator(".lm-MenuBar-itemLabel", { hasText: new RegExp(`^${top}$`) }).click();
   await page.locator(".lm-Menu-itemLabel", { hasText: new RegExp(`^${item}$`) }).click();
 }
