@@ -1,7 +1,8 @@
 """One input's shared state for all methods of an ``explain`` call.
 
 The context owns the batched passes: ``logits`` (and ``outputs``, the explained scalar S of each
-row) runs forward passes and ``gradients`` runs forward+backward passes over any number of rows,
+row) runs forward passes and ``weighted_gradient`` forward+backward passes over any number of rows
+(built lazily, ``Rows``),
 in chunks of at most ``batch_size`` rows and ``max_batch_tokens`` tokens, on the adapter's device,
 and asks ``Batching.check`` before each chunk, so a cancelled request stops at the next batch.
 The input's own forward pass is run once, with autograd on: it gives the prediction, S(x), and
@@ -20,6 +21,21 @@ import torch
 from ..models.base import Encoded, ModelAdapter
 from ..outputs import explained_output
 from ..perturb import delete_tokens, replace_tokens
+
+
+@dataclass(frozen=True)
+class Rows:
+    """``n`` rows of model input, built a chunk at a time: ``build(start, stop)`` → (embeddings,
+    attention mask or None, token types or None) of rows ``start..stop``. A method with a path or
+    sample dimension hands its rows over this way, so no more than one chunk exists at once."""
+
+    n: int
+    build: Callable[[int, int], tuple]
+
+    @classmethod
+    def of(cls, embeddings: torch.Tensor) -> Rows:
+        """The rows of a (B, L, D) tensor with the input's mask and token types."""
+        return cls(len(embeddings), lambda a, b: (embeddings[a:b], None, None))
 
 
 @dataclass(frozen=True)
@@ -85,63 +101,68 @@ class AttributionContext:
     def length(self) -> int:
         return self.encoded.length
 
-    def _rows(self, tensor: torch.Tensor | None, n: int) -> torch.Tensor | None:
-        return None if tensor is None else tensor.expand(n, -1)
-
-    def _chunks(self, embeddings, attention_mask, token_type_ids):
-        n = embeddings.shape[0]
-        attention_mask = (
-            attention_mask
-            if attention_mask is not None
-            else self._rows(self.encoded.attention_mask, n)
-        )
-        if token_type_ids is None:
-            token_type_ids = self._rows(self.encoded.token_type_ids, n)
-        for start in range(0, n, self.rows_per_pass):
+    def _chunks(self, rows):
+        """(embeddings, attention mask, token types) of each chunk of ``rows`` (a ``Rows`` or a
+        (B, L, D) tensor of the input's length), built only when its pass runs; the input's own
+        mask and types fill in where the rows bring none."""
+        if isinstance(rows, torch.Tensor):
+            rows = Rows.of(rows)
+        for start in range(0, rows.n, self.rows_per_pass):
             if self.batching.check is not None:
                 self.batching.check()
-            stop = start + self.rows_per_pass
-            yield (
-                embeddings[start:stop],
-                attention_mask[start:stop],
-                None if token_type_ids is None else token_type_ids[start:stop],
-            )
+            emb, mask, types = rows.build(start, min(start + self.rows_per_pass, rows.n))
+            if mask is None:
+                mask = self.encoded.attention_mask.expand(len(emb), -1)
+                if self.encoded.token_type_ids is not None:
+                    types = self.encoded.token_type_ids.expand(len(emb), -1)
+            yield emb, mask, types
 
-    def deleted(self, keep: torch.Tensor):
-        """(embeddings, attention mask, token types) of the input with the tokens where the
-        (B, L) bool ``keep`` is False deleted (``perturb.delete_tokens``), for ``logits``."""
+    def deleted_rows(self, keep: torch.Tensor) -> Rows:
+        """One row per row of the (B, L) bool ``keep``: the input with the tokens where it is
+        False deleted (``perturb.delete_tokens``), built a chunk at a time."""
         encoded = self.encoded
-        return delete_tokens(self.embeddings, encoded.attention_mask, encoded.token_type_ids, keep)
+        return Rows(
+            len(keep),
+            lambda a, b: delete_tokens(
+                self.embeddings, encoded.attention_mask, encoded.token_type_ids, keep[a:b]
+            ),
+        )
 
-    def replaced(self, replaced: torch.Tensor, replacement: torch.Tensor) -> torch.Tensor:
-        """(B, L, D) embeddings of the input with the tokens where the (B, L) bool ``replaced``
-        is True taking ``replacement`` (``perturb.replace_tokens``)."""
-        return replace_tokens(self.embeddings, replaced, replacement)
+    def replaced_rows(self, replaced: torch.Tensor, replacement: torch.Tensor) -> Rows:
+        """One row per row of the (B, L) bool ``replaced``: the input with those tokens taking
+        ``replacement`` (``perturb.replace_tokens``), built a chunk at a time."""
+        return Rows(
+            len(replaced),
+            lambda a, b: (replace_tokens(self.embeddings, replaced[a:b], replacement), None, None),
+        )
 
-    def logits(self, embeddings, attention_mask=None, token_type_ids=None) -> torch.Tensor:
-        """The (B, C) class logits of every row of a (B, L, D) embedding batch, without autograd."""
+    def logits(self, rows) -> torch.Tensor:
+        """The (B, C) class logits of every row (a ``Rows`` or a (B, L, D) tensor), without
+        autograd."""
         with torch.no_grad():
-            chunks = self._chunks(embeddings, attention_mask, token_type_ids)
-            return torch.cat([self.adapter.logits(emb, mask, types) for emb, mask, types in chunks])
+            return torch.cat([self.adapter.logits(*chunk) for chunk in self._chunks(rows)])
 
-    def outputs(self, embeddings, attention_mask=None, token_type_ids=None) -> torch.Tensor:
-        """S(x) for every row of a (B, L, D) embedding batch, as a (B,) tensor."""
-        logits = self.logits(embeddings, attention_mask, token_type_ids)
-        return explained_output(logits, self.target, self.output)
+    def outputs(self, rows) -> torch.Tensor:
+        """S(x) for every row (a ``Rows`` or a (B, L, D) tensor), as a (B,) tensor."""
+        return explained_output(self.logits(rows), self.target, self.output)
 
-    def gradients(self, embeddings, attention_mask=None, token_type_ids=None):
-        """(∂S/∂e for every row, S for every row): one forward+backward pass per chunk."""
-        grads, outs = [], []
-        for emb, mask, types in self._chunks(embeddings, attention_mask, token_type_ids):
+    def weighted_gradient(self, rows, weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(Σ_k weights[k] · ∂S/∂e of row k, shape (L, D); S of every row, shape (B,)): one
+        forward+backward pass per chunk, the weighted sum accumulated chunk by chunk, so memory
+        is set by the batch limits, not by the number of rows."""
+        total, outs, start = None, [], 0
+        for emb, mask, types in self._chunks(rows):
             emb = emb.detach().requires_grad_(True)
             with torch.enable_grad():
                 out = explained_output(
                     self.adapter.logits(emb, mask, types), self.target, self.output
                 )
                 (grad,) = torch.autograd.grad(out.sum(), emb)
-            grads.append(grad)
+            chunk = torch.einsum("k,kld->ld", weights[start : start + len(emb)], grad)
+            total = chunk if total is None else total + chunk
             outs.append(out.detach())
-        return torch.cat(grads), torch.cat(outs)
+            start += len(emb)
+        return total, torch.cat(outs)
 
     @cached_property
     def input_gradient(self) -> tuple[torch.Tensor, float]:

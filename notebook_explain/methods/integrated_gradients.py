@@ -3,7 +3,8 @@
     IG_i = Σ_d (e_id − ē_id) · ∫₀¹ ∂S_y(ē + α(e − ē))/∂e_id dα
 
 The integral uses a quadrature rule (``quadrature.py``); all steps, and the baseline itself, go
-through the model as batched forward+backward passes. Special tokens keep their own embedding in the baseline, so
+through the model as batched forward+backward passes, built and summed a chunk at a time, so
+memory does not grow with the steps. Special tokens keep their own embedding in the baseline, so
 their score is 0. Completeness says Σ_i IG_i = S_y(e) − S_y(ē); the gap is reported in ``info``.
 """
 
@@ -14,6 +15,7 @@ import torch
 from ..errors import ExplainError
 from ..models.base import EMBEDDINGS
 from .base import Attribution, Method, Param, register
+from .context import Rows
 from .quadrature import RULES, quadrature
 
 BASELINES = ("zero", "pad", "mask")
@@ -56,14 +58,13 @@ class IntegratedGradients(Method):
         alphas, weights = quadrature(rule, steps)
         x, base = ctx.embeddings, baseline_embeddings(ctx, baseline)
         dtype, device = x.dtype, x.device
-        alpha = torch.as_tensor(alphas, dtype=dtype, device=device)[:, None, None]
-        path = base + alpha * (x - base)  # (steps, L, D)
-        # the baseline rides along as one more row, so S(baseline) needs no pass of its own
-        grads, outs = ctx.gradients(torch.cat([path, base]))
-        grads, output_baseline, output_input = grads[:-1], float(outs[-1]), ctx.input_output
-        avg_grad = torch.einsum(
-            "k,kld->ld", torch.as_tensor(weights, dtype=dtype, device=device), grads
-        )
+        # the baseline rides along as one more row (α = 0, weight 0), so S(baseline) needs no
+        # pass of its own; the path's rows are built a chunk at a time
+        alpha = torch.as_tensor([*alphas, 0.0], dtype=dtype, device=device)[:, None, None]
+        weight = torch.as_tensor([*weights, 0.0], dtype=dtype, device=device)
+        path = Rows(steps + 1, lambda a, b: (base + alpha[a:b] * (x - base), None, None))
+        avg_grad, outs = ctx.weighted_gradient(path, weight)
+        output_baseline, output_input = float(outs[-1]), ctx.input_output
         scores = ((x[0] - base[0]) * avg_grad).sum(-1).double().cpu().numpy()
         difference = output_input - output_baseline
         gap = float(scores.sum()) - difference

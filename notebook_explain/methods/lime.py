@@ -64,13 +64,13 @@ def weighted_ridge(z: np.ndarray, y: np.ndarray, weights: np.ndarray, alpha: flo
 
 
 def _perturbed(ctx, keep: torch.Tensor, removal: str):
-    """The model inputs of the (B, L) bool token mask ``keep``, for ``ctx.outputs``."""
+    """The rows of the (B, L) bool token mask ``keep``, for ``ctx.outputs``."""
     if removal == "delete":
-        return ctx.deleted(keep)
+        return ctx.deleted_rows(keep)
     token_id = ctx.adapter.mask_id if removal == "mask" else ctx.adapter.unk_id
     if token_id is None:
         raise ExplainError("lime: this model has no [MASK] token; use removal='unk' or 'delete'.")
-    return ctx.replaced(~keep, ctx.token_embedding(token_id)), None, None
+    return ctx.replaced_rows(~keep, ctx.token_embedding(token_id))
 
 
 class Lime(Method):
@@ -106,11 +106,7 @@ class Lime(Method):
         keep = sample_words(np.random.default_rng(seed), words, samples)
         token_keep = np.where(in_word, keep[:, np.maximum(word_index, 0)], True)
         token_keep = torch.as_tensor(token_keep, device=ctx.embeddings.device)
-        outputs = [
-            ctx.outputs(*_perturbed(ctx, token_keep[start : start + ctx.rows_per_pass], removal))
-            for start in range(0, samples, ctx.rows_per_pass)
-        ]
-        y = torch.cat(outputs).double().cpu().numpy()
+        y = ctx.outputs(_perturbed(ctx, token_keep, removal)).double().cpu().numpy()
         coefficients, intercept, r2 = weighted_ridge(
             keep.astype(np.float64), y, kernel_weights(keep, kernel_width), alpha
         )
@@ -123,7 +119,7 @@ class Lime(Method):
                 "intercept": intercept,
                 "r2": r2,
                 "samples": samples,
-                "forward_passes": len(outputs),
+                "forward_passes": -(-samples // ctx.rows_per_pass),
             },
         )
 

@@ -44,7 +44,9 @@ class Occlusion(Method):
             vector = ctx.token_embedding(ctx.adapter.unk_id)
         occluded = torch.zeros(len(positions), ctx.length, dtype=torch.bool)
         occluded[torch.arange(len(positions)), torch.as_tensor(positions)] = True
-        return Attribution(_scores(ctx, positions, ctx.outputs(ctx.replaced(occluded, vector))))
+        return Attribution(
+            _scores(ctx, positions, ctx.outputs(ctx.replaced_rows(occluded, vector)))
+        )
 
 
 class LeaveOneOut(Method):
@@ -58,7 +60,7 @@ class LeaveOneOut(Method):
         positions = _positions(ctx)
         keep = torch.ones(len(positions), ctx.length, dtype=torch.bool)
         keep[torch.arange(len(positions)), torch.as_tensor(positions)] = False
-        return Attribution(_scores(ctx, positions, ctx.outputs(*ctx.deleted(keep))))
+        return Attribution(_scores(ctx, positions, ctx.outputs(ctx.deleted_rows(keep))))
 
 
 register(

@@ -119,7 +119,7 @@ class InputReduction(Method):
                 rows.append(keep)
             parents, removed, rows = map(np.concatenate, (parents, removed, rows))
 
-            logits = ctx.logits(*ctx.deleted(torch.from_numpy(rows)))
+            logits = ctx.logits(ctx.deleted_rows(torch.from_numpy(rows)))
             outputs = explained_output(logits, ctx.target, ctx.output).double().cpu().numpy()
             probabilities = torch.softmax(logits.double(), -1).cpu().numpy()
             labels = logits.argmax(-1).cpu().numpy()

@@ -118,7 +118,7 @@ class Probe:
         ctx = self.ctx
         mask = self._token_mask(removed)
         if removal == "delete":
-            return ctx.logits(*ctx.deleted(~mask))
+            return ctx.logits(ctx.deleted_rows(~mask))
         if removal == "zero":
             replacement = torch.zeros_like(ctx.embeddings[0, 0])
         elif removal == "unk":
@@ -129,7 +129,7 @@ class Probe:
             replacement = ctx.token_embedding(ctx.adapter.unk_id)
         else:
             replacement = ctx.adapter.embed(self._mlm_samples())
-        return ctx.logits(ctx.replaced(mask, replacement))
+        return ctx.logits(ctx.replaced_rows(mask, replacement))
 
     def _mlm_samples(self) -> torch.Tensor:
         """(1, L) token ids: one likelihood sample per position (the input's id at special ones)."""
