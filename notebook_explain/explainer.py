@@ -40,6 +40,30 @@ def _adapter_for(model, tokenizer, device, class_names) -> ModelAdapter:
     return HFAdapter(model, tokenizer, device=device, class_names=class_names)
 
 
+def _reusable(reuse, ctx, text, text_pair, levels, resolved) -> dict[str, MethodResult]:
+    """The results of ``reuse`` that stand for this request unchanged: same input, tokens,
+    target, output, spans and prediction, and for each method the same parameters."""
+    if reuse is None:
+        return {}
+    same_levels = {k: [tuple(r) for r in v] for k, v in reuse.span_levels.items()} == {
+        k: [tuple(r) for r in v] for k, v in levels.items()
+    }
+    same_input = (
+        (reuse.text, reuse.text_pair, reuse.output, reuse.target)
+        == (text, text_pair, ctx.output, ctx.target)
+        and tuple(reuse.tokens) == tuple(ctx.encoded.tokens)
+        and same_levels
+        and np.allclose(reuse.probabilities, ctx.probabilities, atol=1e-6)
+    )
+    if not same_input:
+        return {}
+    return {
+        name: reuse.results[name]
+        for name, (_, params) in resolved.items()
+        if name in reuse.results and dict(reuse.results[name].params) == params
+    }
+
+
 class Explainer:
     """Explains a text classifier's predictions.
 
@@ -186,6 +210,7 @@ class Explainer:
         on_progress: Callable[[str, int, int], None] | None = None,
         spans: Mapping[str, Sequence[tuple[int, int]]] | None = None,
         check: Callable[[], None] | None = None,
+        reuse: Explanation | None = None,
     ) -> Explanation:
         """Attribute the model's score for ``target`` on ``text`` with each of ``methods``.
 
@@ -197,12 +222,21 @@ class Explainer:
         by default they come from the SST parse tree when the sentence is in SST, else from the
         built-in chunker (see ``spans.span_levels``). ``check()`` runs before every batched pass;
         raise from it (as the widget's Cancel does, with ``errors.Cancelled``) to stop early.
+
+        ``reuse`` is an earlier Explanation made by this model *with the same weights*: each of
+        its method results whose parameters are the ones asked for is kept, not recomputed, when
+        the input, target, output and spans are the same (the widget's recompute of one method
+        computes that method only). ``explain`` cannot see a weight change that leaves this
+        input's probabilities as they were, so pass ``reuse`` only for an unchanged model (the
+        widget's session checks the weights' fingerprint).
         """
         self._check_text(text)
         if text_pair is not None:
             self._check_text(text_pair, "text_pair")
         check_output(output)
         check_callbacks(on_progress=on_progress, check=check)
+        if reuse is not None and not isinstance(reuse, Explanation):
+            raise ExplainError(f"reuse takes an Explanation, got {type(reuse).__name__}.")
         resolved = resolve_methods(methods, DEFAULT_METHODS)
         for name, (method, _) in resolved.items():
             missing = method.requires - self.adapter.capabilities
@@ -229,9 +263,12 @@ class Explainer:
                 likelihoods=self.likelihoods,
                 batching=self.batching(check),
             )
-            for i, (name, (method, params)) in enumerate(resolved.items()):
+            kept = _reusable(reuse, ctx, text, text_pair, levels, resolved)
+            results.update(kept)
+            todo = [(name, entry) for name, entry in resolved.items() if name not in kept]
+            for i, (name, (method, params)) in enumerate(todo):
                 if on_progress is not None:
-                    on_progress(name, i, len(resolved))
+                    on_progress(name, i, len(todo))
                 start = time.perf_counter()
                 attribution = method.attribute(ctx, **params)
                 if ctx.embeddings.is_cuda:
@@ -250,6 +287,7 @@ class Explainer:
         return Explanation(
             text=text,
             text_pair=text_pair,
+            results={name: results[name] for name in resolved},
             tokens=encoded.tokens,
             words=encoded.words,
             word_index=encoded.word_index,
@@ -258,7 +296,6 @@ class Explainer:
             class_names=self.class_names,
             target=ctx.target,
             output=output,
-            results=results,
             model_name=self.adapter.name,
             truncated_tokens=encoded.truncated_tokens,
             span_levels=levels,

@@ -23,6 +23,7 @@ from .errors import Cancelled, ExplainError
 from .explanation import Explanation
 from .influence.methods import METHODS as INFLUENCE_METHODS
 from .metrics import DEFAULT_METRICS
+from .models.base import parameters_fingerprint
 
 if TYPE_CHECKING:
     from .explainer import Explainer
@@ -59,6 +60,8 @@ class Session:
         self._worker: threading.Thread | None = None
         #: the influence method the panel shows ("token_influence" after a token click)
         self._influence_method: str | None = None
+        #: the model's weights when ``explanation`` was made: its results are reused only then
+        self._weights = self._fingerprint() if explanation is not None else None
 
     @property
     def busy(self) -> bool:
@@ -145,6 +148,8 @@ class Session:
                 f"The widget's methods must be a dict of name → parameters, got {request['methods']!r}."
             )
         keep_spans = old is not None and old.span_source == "user" and text == old.text
+        weights = self._fingerprint()
+        unchanged = old is not None and weights is not None and weights == self._weights
         explanation = self.explainer.explain(
             text,
             methods=request.get("methods") or (old.methods if old else None),
@@ -154,11 +159,18 @@ class Session:
             text_pair=old.text_pair if old else None,
             on_progress=self._progress("Running"),
             check=self._check,
+            reuse=old if unchanged else None,
         )
         shown = self._influence_method
         influence = self.influence(explanation, shown if shown in INFLUENCE_METHODS else None)
-        self.explanation = explanation
+        self.explanation, self._weights = explanation, weights
         return {"explanation": explanation, "evaluation": {}, "influence": influence}
+
+    def _fingerprint(self) -> str | None:
+        """The fingerprint of the model's weights (None for an adapter that does not list its
+        parameters: then nothing is reused)."""
+        named = getattr(getattr(self.explainer, "adapter", None), "named_parameters", None)
+        return parameters_fingerprint(named()) if callable(named) else None
 
     # ------------------------------------------------------------ the answers
     def evaluation(self, explanation: Explanation | None, on_progress=None) -> dict:

@@ -8,6 +8,7 @@ import time
 
 import numpy as np
 import pytest
+import torch
 import traitlets
 from conftest import SENTENCES
 from IPython.core.formatters import DisplayFormatter
@@ -308,3 +309,55 @@ def test_a_second_request_while_one_runs_is_refused_not_queued(vocab):
     assert w.error == BUSY_MESSAGE
     w._handle_custom_msg({"type": "cancel"}, [])
     assert w.session.wait(timeout=30) and w.value.text == SENTENCES[0]
+
+
+def test_a_recompute_computes_only_what_changed(vocab):
+    """One changed parameter reruns that method only; a new target, text or model reruns all."""
+    from conftest import make_word_model
+
+    from notebook_explain import Explainer
+
+    model = make_word_model("gru", vocab)
+    ex = Explainer(model, vocab, device="cpu")
+    methods = {"integrated_gradients": {"steps": 8}, "leave_one_out": {}, "lime": {"samples": 64}}
+    w = ex.show(SENTENCES[0], methods=methods)
+    first = w.value
+    statuses = []
+    w.observe(lambda change: statuses.append(change["new"]), "status")
+    send(w, {"type": "explain", "methods": {**methods, "lime": {"samples": 32}}})
+    ran = [s for s in statuses if s.startswith("Running")]
+    assert ran == ["Running lime (1/1)…"], ran
+    assert w.value.result("leave_one_out") is first.result("leave_one_out")
+    assert w.value.result("lime").params["samples"] == 32
+    fresh = ex.explain(SENTENCES[0], methods={**methods, "lime": {"samples": 32}})
+    for name in methods:
+        np.testing.assert_allclose(w.value.scores(name), fresh.scores(name), atol=1e-6)
+
+    for request in (
+        {"type": "explain", "methods": methods, "target": 1 - w.value.target},
+        {"type": "explain", "methods": methods, "text": SENTENCES[1]},
+    ):
+        statuses.clear()
+        send(w, request)
+        assert len([s for s in statuses if s.startswith("Running")]) == 3, request
+    with torch.no_grad():
+        model.output.bias.add_(1e-3)  # the same input, another model: nothing is reused
+    statuses.clear()
+    send(w, {"type": "explain", "methods": methods})
+    assert len([s for s in statuses if s.startswith("Running")]) == 3
+    assert w.value.result("leave_one_out") is not first.result("leave_one_out")
+
+
+def test_explain_reuses_only_matching_results(hf_explainer):
+    e = hf_explainer.explain(SENTENCES[0], methods={"integrated_gradients": {"steps": 8}})
+    again = hf_explainer.explain(
+        SENTENCES[0], methods={"integrated_gradients": {"steps": 8}, "saliency_l2": {}}, reuse=e
+    )
+    assert again.result("integrated_gradients") is e.result("integrated_gradients")
+    assert again.methods == ("integrated_gradients", "saliency_l2")
+    other = hf_explainer.explain(
+        SENTENCES[0], methods={"integrated_gradients": {"steps": 9}}, output="probability", reuse=e
+    )
+    assert other.result("integrated_gradients") is not e.result("integrated_gradients")
+    with pytest.raises(ExplainError, match="reuse takes an Explanation"):
+        hf_explainer.explain(SENTENCES[0], reuse="e")

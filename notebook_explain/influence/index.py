@@ -25,6 +25,7 @@ from safetensors.torch import load_file, save_file
 
 from ..cache import cache_root, discard, fingerprint, store, valid
 from ..errors import ExplainError
+from ..models.base import parameters_fingerprint
 from ..perturb import pad_ids
 from . import gradients
 from .hessian import InverseHessian
@@ -138,14 +139,7 @@ def model_fingerprint(adapter, head: bool = False) -> str:
     only with ``head``: the cached features are the head's input, and everything that depends
     on the head is recomputed from the current weights when an index is loaded."""
     head_name, _ = adapter.classifier_head()
-    digest = hashlib.sha256()
-    for name, tensor in adapter.named_parameters():
-        if name.startswith(f"{head_name}.") and not head:
-            continue
-        data = tensor.detach().cpu().contiguous()
-        digest.update(f"{name}{tuple(data.shape)}{data.dtype}".encode())
-        digest.update(data.view(torch.uint8).numpy().tobytes())
-    return digest.hexdigest()[:16]
+    return parameters_fingerprint(adapter.named_parameters(), None if head else f"{head_name}.")
 
 
 def weights_fingerprint(adapter) -> str:

@@ -7,6 +7,7 @@ therefore needs one new adapter, not edits in every method.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -200,6 +201,20 @@ class frozen_parameters:
         for p, flag in self.flags:
             p.requires_grad_(flag)
         return False
+
+
+def parameters_fingerprint(named_parameters, skip_prefix: str | None = None) -> str:
+    """A hash of every named parameter's name, shape, dtype and bytes (those whose name starts
+    with ``skip_prefix`` left out): about 0.1 s for MiniLM's 22M parameters on a CPU. It sees
+    every change, in place, through ``.data`` or by replacing a parameter."""
+    digest = hashlib.sha256()
+    for name, tensor in named_parameters:
+        if skip_prefix is not None and name.startswith(skip_prefix):
+            continue
+        data = tensor.detach().cpu().contiguous()
+        digest.update(f"{name}{tuple(data.shape)}{data.dtype}".encode())
+        digest.update(data.view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()[:16]
 
 
 def head_input(head: torch.nn.Module, forward, *args) -> torch.Tensor:
