@@ -77,9 +77,7 @@ def main(argv=None) -> int:
     )
     args = parser.parse_args(argv)
     print(f"# IG peak memory, {platform.machine()}, torch {torch.__version__}, CPU")
-    print(
-        f"# python benchmarks/{' '.join(sys.argv)}".replace("benchmarks/benchmarks/", "benchmarks/")
-    )
+    print(f"# python {' '.join(sys.argv)}")
     sources = {"this checkout": (None, {})}
     if args.mmap_threshold:
         threshold = {"MALLOC_MMAP_THRESHOLD_": str(args.mmap_threshold)}
