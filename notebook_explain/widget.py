@@ -212,12 +212,14 @@ class ExplainWidget(anywidget.AnyWidget):
             if explanation is not None:
                 self.selected_token = -1
                 self.reduction_step = 0
+                shown = {r["name"] for r in (self.explanation or {}).get("results", [])}
+                added = [m for m in explanation.methods if m not in shown]
                 with self.hold_trait_notifications():
                     if self.method not in explanation.methods:
                         self.method = explanation.methods[0]
-                    self.compare = [m for m in self.compare if m in explanation.methods] or list(
-                        explanation.methods
-                    )
+                    # the compared methods that remain, and any method just added
+                    kept = [m for m in self.compare if m in explanation.methods]
+                    self.compare = [*kept, *added] if kept else list(explanation.methods)
                 self._kernel_writes = True
                 try:
                     self.explanation = explanation_payload(explanation)

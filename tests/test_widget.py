@@ -361,3 +361,10 @@ def test_explain_reuses_only_matching_results(hf_explainer):
     assert other.result("integrated_gradients") is not e.result("integrated_gradients")
     with pytest.raises(ExplainError, match="reuse takes an Explanation"):
         hf_explainer.explain(SENTENCES[0], reuse="e")
+
+
+def test_an_added_method_joins_compare(hf_explainer):
+    w = hf_explainer.show(SENTENCES[0], methods=["saliency_l2", "leave_one_out"])
+    w.compare = ["leave_one_out"]
+    send(w, {"type": "explain", "methods": {"saliency_l2": {}, "leave_one_out": {}, "random": {}}})
+    assert w.compare == ["leave_one_out", "random"]

@@ -63,20 +63,24 @@ function methodSwitch(ctx, influence) {
       "aria-label": "Influence method",
       onchange: () => ctx.influence(select.value),
     },
-    methods.map((name) => h("option", { value: name, text: name })),
+    [
+      // a token query is no method of the list: say so instead of showing a blank select
+      ...(aboutToken(influence) ? [h("option", { value: "", text: "(the clicked token)" })] : []),
+      ...methods.map((name) => h("option", { value: name, text: name })),
+    ],
   );
-  select.value = String(influence.test_token === null || influence.test_token === undefined ? influence.method : "");
-  select.disabled = !ctx.canSend();
+  select.value = aboutToken(influence) ? "" : String(influence.method);
   return h("label", { class: "ne-bar" }, ["Influence method ", select]);
 }
+
+const aboutToken = (influence) => influence.test_token !== null && influence.test_token !== undefined;
 
 /** What was explained: the whole prediction, or one token's saliency; kNN's conformity. */
 function subject(influence, exp) {
   const token = influence.test_token;
-  const about =
-    token === null || token === undefined
-      ? "Training examples behind the prediction"
-      : `Training examples behind the saliency of “${exp?.tokens[token] ?? `token ${token}`}” (click another token to change it)`;
+  const about = !aboutToken(influence)
+    ? "Training examples behind the prediction"
+    : `Training examples behind the saliency of “${exp?.tokens[token] ?? `token ${token}`}” (click another token to change it)`;
   const conformity =
     typeof influence.conformity === "number" ? ` · conformity ${(influence.conformity * 100).toFixed(0)}%` : "";
   return h("p", { class: "ne-muted", text: about + conformity });
@@ -90,26 +94,32 @@ export function createInfluence(ctx) {
     update(active) {
       const influence = ctx.get("influence") ?? {};
       const exp = ctx.explanation();
-      if (!active || !changed(influence, exp)) return;
-      if (influence.status !== "ready") {
-        fill(el, [h("p", { class: "ne-empty", text: String(influence.message || "No training-data influence yet.") })]);
-        return;
-      }
-      const proponents = influence.proponents ?? [];
-      const opponents = influence.opponents ?? [];
-      const scale = maxAbs(
-        [...proponents, ...opponents].map((item) => Number(item.score)),
-        [],
-      );
-      fill(el, [
-        methodSwitch(ctx, influence),
-        subject(influence, exp),
-        influence.sign_note ? h("p", { class: "ne-hint", text: String(influence.sign_note) }) : null,
-        h("div", { class: "ne-influence-lists" }, [
-          itemList("Proponents", "proponents", proponents, exp, scale),
-          itemList("Opponents", "opponents", opponents, exp, scale),
-        ]),
-      ]);
+      if (active && changed(influence, exp)) rebuild(influence, exp);
+      // on every update, not only on a rebuild: busy ends without a new ranking after an error
+      const select = el.querySelector('[data-testid="ne-influence-method"]');
+      if (select) select.disabled = !ctx.canSend();
     },
   };
+
+  function rebuild(influence, exp) {
+    if (influence.status !== "ready") {
+      fill(el, [h("p", { class: "ne-empty", text: String(influence.message || "No training-data influence yet.") })]);
+      return;
+    }
+    const proponents = influence.proponents ?? [];
+    const opponents = influence.opponents ?? [];
+    const scale = maxAbs(
+      [...proponents, ...opponents].map((item) => Number(item.score)),
+      [],
+    );
+    fill(el, [
+      methodSwitch(ctx, influence),
+      subject(influence, exp),
+      influence.sign_note ? h("p", { class: "ne-hint", text: String(influence.sign_note) }) : null,
+      h("div", { class: "ne-influence-lists" }, [
+        itemList("Proponents", "proponents", proponents, exp, scale),
+        itemList("Opponents", "opponents", opponents, exp, scale),
+      ]),
+    ]);
+  }
 }

@@ -64,11 +64,38 @@ test("the method switch asks the kernel for another ranking; a token query names
   const select = $('[data-testid="ne-influence-method"]');
   assert.deepEqual(
     [...select.options].map((o) => o.value),
-    ["influence_function", "tracin", "knn"],
+    ["", "influence_function", "tracin", "knn"],
   );
+  assert.equal(select.selectedOptions[0].textContent, "(the clicked token)"); // not blank
   assert.match($(".ne-influence").textContent, /saliency of “un”/);
   assert.match($(".ne-influence").textContent, /conformity 80%/);
   select.value = "knn";
   select.dispatchEvent(new window.Event("change"));
   assert.deepEqual(model.sent, [{ type: "influence", method: "knn" }]);
+});
+
+test("the method select is enabled again after each switch, even when no new ranking comes", () => {
+  const influence = {
+    status: "ready",
+    method: "influence_function",
+    methods: ["influence_function", "tracin", "knn"],
+    test_token: null,
+    proponents: [],
+    opponents: [],
+  };
+  const { $, model } = mount({ view: "influence", influence });
+  for (const method of ["tracin", "knn", "influence_function"]) {
+    const select = $('[data-testid="ne-influence-method"]');
+    assert.ok(!select.disabled, `before switching to ${method}`);
+    select.value = method;
+    select.dispatchEvent(new window.Event("change"));
+    model.set("busy", true);
+    assert.ok($('[data-testid="ne-influence-method"]').disabled);
+    model.set("busy", false); // e.g. the kernel answered with an error: the panel stays as it was
+    assert.ok(!$('[data-testid="ne-influence-method"]').disabled, `after switching to ${method}`);
+  }
+  assert.deepEqual(
+    model.sent.map((m) => m.method),
+    ["tracin", "knn", "influence_function"],
+  );
 });
