@@ -31,6 +31,7 @@ export function createEditor(ctx) {
       if (changed(exp)) textarea.value = exp ? exp.text : "";
       textarea.readOnly = !ctx.editable();
       run.disabled = !ctx.canSend();
+      run.hidden = !ctx.editable();
       hint.hidden = ctx.editable();
     },
   };

@@ -157,6 +157,7 @@ function createFaithfulness(ctx, names) {
       const exp = ctx.explanation();
       if (!active || !exp) return;
       button.disabled = Boolean(ctx.get("busy"));
+      button.hidden = !ctx.editable(); // evaluating needs the kernel's model
       const evaluation = ctx.evaluation();
       const shown = names(exp);
       if (!changed(evaluation, exp, JSON.stringify(shown))) return;

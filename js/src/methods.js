@@ -73,7 +73,6 @@ export function createMethodPanel(ctx) {
           h("option", { value: "", text: "+ add method…" }),
           ...addable.map((name) => h("option", { value: name, text: name })),
         ]);
-        add.hidden = addable.length === 0;
       }
       select.value = result.name;
       if (cardChanged(result, registered)) {
@@ -95,8 +94,10 @@ export function createMethodPanel(ctx) {
           params,
           controls.map((c) => c.el),
         );
-        recompute.hidden = controls.length === 0;
       }
+      // without a kernel (a static page, a display-only widget) there is nothing to recompute
+      recompute.hidden = controls.length === 0 || !ctx.editable();
+      add.hidden = add.options.length <= 1 || !ctx.editable();
       const canSend = ctx.canSend();
       recompute.disabled = !canSend;
       add.disabled = !canSend;

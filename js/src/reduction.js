@@ -99,6 +99,7 @@ export function createReduction(ctx) {
       if (steps.length === 0) {
         const supported = Boolean(ctx.metadata(METHOD));
         compute.disabled = !ctx.canSend() || !supported;
+        compute.hidden = !ctx.editable();
         emptyHint.textContent = !ctx.editable()
           ? READ_ONLY_HINT
           : supported

@@ -82,6 +82,8 @@ export function render({ model, el }) {
     for (const tab of tabs) {
       const active = Boolean(exp) && tab.name === view;
       tab.button.setAttribute("aria-selected", String(active));
+      // a static page's influence tab would only say that it needs a kernel
+      tab.button.hidden = tab.name === "influence" && !ctx.editable() && ctx.get("influence")?.status !== "ready";
       tab.panel.hidden = !active;
       for (const part of tab.parts) part.update(active);
     }

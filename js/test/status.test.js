@@ -121,3 +121,32 @@ test("an explanation that cannot be decoded is reported in place of the views", 
   });
   assert.match($(".ne-placeholder").textContent, /Could not read the explanation: unsupported array dtype "<f8"/);
 });
+
+test("a display-only widget or static page shows no control that needs the kernel", () => {
+  const visible = (el) => !el.hidden && !el.closest("[hidden]");
+  const controls = ($, $$) => ({
+    Run: $$("button").find((b) => b.textContent === "Run"),
+    Recompute: $$("button").find((b) => b.textContent === "Recompute"),
+    "add method": $("select.ne-add-method"),
+    Faithfulness: $('[data-testid="ne-evaluate"]'),
+    Cancel: $('[data-testid="ne-cancel"]'),
+  });
+  const shown = mount({ editable: false });
+  const live = mount();
+  for (const { model } of [shown, live]) model.set("busy", true); // Cancel shows only while busy
+  for (const [name, el] of Object.entries(controls(shown.$, shown.$$))) {
+    assert.ok(el, `${name} exists`);
+    assert.ok(!visible(el), `${name} is shown without a kernel`);
+  }
+  for (const [name, el] of Object.entries(controls(live.$, live.$$))) {
+    assert.ok(visible(el), `${name} is hidden in a live widget`);
+  }
+  shown.model.set("view", "reduction");
+  live.model.set("view", "reduction");
+  const compute = ({ $$ }) => $$("button").find((b) => b.textContent === "Compute input reduction");
+  assert.ok(!visible(compute(shown)) && visible(compute(live)));
+  const tab = ({ $$ }) => $$('[role="tab"]').find((b) => b.textContent === "Training influence");
+  assert.ok(tab(shown).hidden && !tab(live).hidden);
+  shown.model.set("influence", { status: "ready", method: "knn", proponents: [], opponents: [], test_token: null });
+  assert.ok(!tab(shown).hidden); // an exported ranking is still shown
+});
