@@ -70,7 +70,7 @@ def _damage(path: Path) -> str | None:
     try:
         manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return "it has no manifest, so it was never completed"
+        return "it has no manifest (its build was interrupted, or an older version wrote it)"
     except (OSError, ValueError) as err:
         return f"its manifest is unreadable ({err})"
     found = _checksums(path)
