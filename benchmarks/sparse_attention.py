@@ -135,7 +135,7 @@ def hidden_state_importance(adapter, texts: list[str]) -> dict[str, list[float]]
         rows += len(ids)
     groups.append(group)
     out = {"entropy": [], "co_indexed": [], "co_indexed_top": []}
-    with adapter.parameters_frozen():
+    with adapter.inference():
         for group in groups:
             copies = [(ids, p) for ids in group for p in range(len(ids))]
             length = max(len(ids) for ids in group)

@@ -192,7 +192,7 @@ class Explainer:
         return self._probabilities(encoded)
 
     def _probabilities(self, encoded) -> np.ndarray:
-        with torch.no_grad():
+        with torch.no_grad(), self.adapter.inference():
             logits = self.adapter.logits(
                 self.adapter.embed(encoded.input_ids),
                 encoded.attention_mask,
@@ -253,7 +253,7 @@ class Explainer:
             )
         levels, span_source = span_levels(encoded.words, spans)
         results = {}
-        with self.adapter.parameters_frozen():
+        with self.adapter.inference():
             ctx = AttributionContext(
                 self.adapter,
                 encoded,
@@ -374,19 +374,20 @@ class Explainer:
         if checkpoints is None and self.checkpoints is not None and self.checkpoints.exists():
             checkpoints = self.checkpoints
         checkpoints = checkpoints or None
-        self.training_index = build_index(
-            self.adapter,
-            train_texts,
-            train_labels,
-            params=params,
-            damping=damping,
-            hessian=hessian,
-            checkpoints=checkpoints,
-            batch_size=self.batch_size,
-            max_batch_tokens=self.max_batch_tokens,
-            cache_dir=cache_dir,
-            progress=progress,
-        )
+        with self.adapter.inference():
+            self.training_index = build_index(
+                self.adapter,
+                train_texts,
+                train_labels,
+                params=params,
+                damping=damping,
+                hessian=hessian,
+                checkpoints=checkpoints,
+                batch_size=self.batch_size,
+                max_batch_tokens=self.max_batch_tokens,
+                cache_dir=cache_dir,
+                progress=progress,
+            )
         return self.training_index
 
     def _influence_query(self, text, target):
@@ -420,9 +421,10 @@ class Explainer:
         """
         from .influence.methods import run
 
-        index, query = self._influence_query(text, target)
-        batching = (self.batch_size, self.max_batch_tokens)
-        return run(self.adapter, index, query, method, k, highlights, batching, candidates)
+        with self.adapter.inference():
+            index, query = self._influence_query(text, target)
+            batching = (self.batch_size, self.max_batch_tokens)
+            return run(self.adapter, index, query, method, k, highlights, batching, candidates)
 
     def token_influence(
         self,
@@ -437,6 +439,7 @@ class Explainer:
         ``test_token`` set."""
         from .influence.hybrid import token_influence
 
-        index, query = self._influence_query(text, target)
-        batching = (self.batch_size, self.max_batch_tokens)
-        return token_influence(self.adapter, index, query, token_index, k, highlights, batching)
+        with self.adapter.inference():
+            index, query = self._influence_query(text, target)
+            batching = (self.batch_size, self.max_batch_tokens)
+            return token_influence(self.adapter, index, query, token_index, k, highlights, batching)

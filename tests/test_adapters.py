@@ -46,8 +46,8 @@ class ProtocolOnly:
     def logits(self, embeddings, attention_mask, token_type_ids=None):
         return self.inner.logits(embeddings, attention_mask, token_type_ids)
 
-    def parameters_frozen(self):
-        return self.inner.parameters_frozen()
+    def inference(self):
+        return self.inner.inference()
 
 
 @pytest.fixture(scope="module")

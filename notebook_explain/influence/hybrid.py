@@ -33,7 +33,7 @@ def saliency_gradient(adapter, query: Query, token_index: int) -> torch.Tensor:
     encoded = query.encoded
     _, head = adapter.classifier_head()
     # the math kernel of scaled-dot-product attention is the one with a double backward
-    with adapter.parameters_frozen(), sdpa_kernel(SDPBackend.MATH):
+    with adapter.inference(), sdpa_kernel(SDPBackend.MATH):
         head.weight.requires_grad_(True)
         head.bias.requires_grad_(True)
         embeddings = adapter.embed(encoded.input_ids).detach().requires_grad_(True)

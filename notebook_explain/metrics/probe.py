@@ -43,7 +43,7 @@ class Probe:
                 "This explanation's tokens differ from what this explainer's tokenizer gives for "
                 "its text: evaluate an explanation with the Explainer that made it."
             )
-        with adapter.parameters_frozen():
+        with adapter.inference():
             self.ctx = AttributionContext(
                 adapter,
                 encoded,

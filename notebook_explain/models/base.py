@@ -176,23 +176,30 @@ class ModelAdapter(Protocol):
     ) -> torch.Tensor:
         """(B, L, D) embeddings → (B, C) class logits."""
 
-    def parameters_frozen(self):
-        """A context manager in which the model's parameters need no gradient (restored after)."""
+    def inference(self):
+        """A context manager in which the model is in eval mode and its parameters need no
+        gradient; the model's own modes and flags are restored after."""
 
 
-class frozen_parameters:
-    """Temporarily set ``requires_grad=False`` on a module's parameters, then restore each flag.
+class inference_mode:
+    """Temporarily put a module in eval mode with ``requires_grad=False`` on its parameters, then
+    restore each submodule's training flag and each parameter's flag.
 
-    Attribution only needs gradients with respect to the inputs; frozen parameters let autograd
-    skip saving activations for weight gradients, which saves memory on long IG batches.
+    Explanations need the deterministic eval-mode model (dropout off), whatever mode the user's
+    model is in, and must leave that mode as it was. Attribution only needs gradients with
+    respect to the inputs; frozen parameters let autograd skip saving activations for weight
+    gradients, which saves memory on long IG batches.
     """
 
     def __init__(self, module: torch.nn.Module):
         self.module = module
         self.flags: list[tuple[torch.nn.Parameter, bool]] = []
+        self.modes: list[tuple[torch.nn.Module, bool]] = []
 
     def __enter__(self):
+        self.modes = [(m, m.training) for m in self.module.modules()]
         self.flags = [(p, p.requires_grad) for p in self.module.parameters()]
+        self.module.eval()
         for p, _ in self.flags:
             p.requires_grad_(False)
         return self.module
@@ -200,6 +207,8 @@ class frozen_parameters:
     def __exit__(self, *exc):
         for p, flag in self.flags:
             p.requires_grad_(flag)
+        for m, training in self.modes:
+            m.training = training
         return False
 
 

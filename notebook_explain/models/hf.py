@@ -17,7 +17,7 @@ from .base import (
     VOCABULARY,
     Encoded,
     Vocabulary,
-    frozen_parameters,
+    inference_mode,
 )
 from .base import head_input as _head_input
 
@@ -46,7 +46,7 @@ class HFAdapter:
                 "sequence classifier, or wrap your model in a ModelAdapter."
             )
         self.device = resolve_device(device)
-        self.model = model.to(self.device).eval()
+        self.model = model.to(self.device)  # eval mode only inside inference(): see base.py
         self.tokenizer = tokenizer
         self._embedding = embedding
         config = model.config
@@ -161,8 +161,8 @@ class HFAdapter:
             kwargs["token_type_ids"] = token_type_ids
         return self.model(**kwargs).logits
 
-    def parameters_frozen(self):
-        return frozen_parameters(self.model)
+    def inference(self):
+        return inference_mode(self.model)
 
     def vocabulary(self) -> Vocabulary:
         """The tokenizer's tokens by id; its special tokens never fill a position."""

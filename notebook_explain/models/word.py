@@ -22,7 +22,7 @@ from .base import (
     RecurrentDirection,
     RecurrentStates,
     Vocabulary,
-    frozen_parameters,
+    inference_mode,
 )
 from .base import head_input as _head_input
 from .classifiers import ATTENTION_ARCHS, WordClassifier
@@ -53,7 +53,7 @@ class WordModelAdapter:
                 "A WordClassifier needs its WordVocab as the tokenizer: Explainer(model, vocab)."
             )
         self.device = resolve_device(device)
-        self.model = model.to(self.device).eval()
+        self.model = model.to(self.device)  # eval mode only inside inference(): see base.py
         self.vocab = vocab
         num_classes = model.config["num_classes"]
         self.class_names = (
@@ -127,8 +127,8 @@ class WordModelAdapter:
         mask[empty, 0] = True
         return embeddings, mask
 
-    def parameters_frozen(self):
-        return frozen_parameters(self.model)
+    def inference(self):
+        return inference_mode(self.model)
 
     def vocabulary(self) -> Vocabulary:
         """The classifier's words by id; padding and the unknown word never fill a position."""
