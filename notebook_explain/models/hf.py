@@ -27,7 +27,8 @@ class HFAdapter:
 
     Attributions are taken at the word-embedding layer (``model.get_input_embeddings()``);
     position and segment embeddings are added inside the model, as usual for ``inputs_embeds``.
-    The model is put in eval mode and moved to ``device``.
+    The model is moved to ``device``; it runs in eval mode inside ``inference()`` only, so its own
+    mode is left as it was.
     """
 
     def __init__(self, model, tokenizer, device=None, class_names=None):
