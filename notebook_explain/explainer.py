@@ -14,8 +14,8 @@ from .methods import available_methods, get_method
 from .methods.base import resolve_methods
 from .methods.context import AttributionContext, Batching
 from .methods.likelihood import Likelihoods
-from .models.base import ModelAdapter, check_hooks
-from .outputs import check_output
+from .models.base import ModelAdapter, check_hooks, head_of
+from .outputs import check_output, class_probabilities
 from .spans import span_levels
 
 DEFAULT_METHODS = ("signed_grad_input", "integrated_gradients", "leave_one_out")
@@ -198,7 +198,7 @@ class Explainer:
                 encoded.attention_mask,
                 encoded.token_type_ids,
             )
-        return torch.softmax(logits[0].double(), -1).cpu().numpy()
+        return class_probabilities(logits.double(), head_of(self.adapter))[0].cpu().numpy()
 
     def explain(
         self,
@@ -297,6 +297,7 @@ class Explainer:
             target=ctx.target,
             output=output,
             model_name=self.adapter.name,
+            head=ctx.head,
             truncated_tokens=encoded.truncated_tokens,
             span_levels=levels,
             span_source=span_source,

@@ -157,6 +157,9 @@ class Explanation(_Record):
     span_levels: Mapping[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
     #: where the spans came from: "sst" (the SST parse tree), "chunker" or "user"
     span_source: str = ""
+    #: how the model's logits became ``probabilities``: "softmax" (one class), "sigmoid" (each
+    #: class on its own, a multi-label model; they need not sum to 1)
+    head: str = "softmax"
 
     def __post_init__(self):
         object.__setattr__(self, "tokens", tuple(self.tokens))
@@ -274,6 +277,7 @@ class Explanation(_Record):
             "truncated_tokens": self.truncated_tokens,
             "span_levels": {k: [list(r) for r in v] for k, v in self.span_levels.items()},
             "span_source": self.span_source,
+            "head": self.head,
             "results": [
                 {
                     "name": r.name,
@@ -333,6 +337,7 @@ class Explanation(_Record):
             truncated_tokens=state["truncated_tokens"],
             span_levels=state.get("span_levels", {}),
             span_source=state.get("span_source", ""),
+            head=state.get("head", "softmax"),
         )
 
     # ------------------------------------------------------------------ display

@@ -1,8 +1,12 @@
 """The scalar S_y(x) that every method explains (survey §4.1.1: the score of class y).
 
-``logit``       the pre-softmax score of the target class (the default);
+``logit``       the score of the target class before the head's normalisation (the default);
 ``probability`` p(y | x);
 ``log_odds``    log p(y|x) - log(1 - p(y|x)), the weight of evidence used by input marginalization.
+
+How logits become probabilities is the model's head (its adapter's ``head``): ``"softmax"`` for a
+single-label classifier (the classes compete), ``"sigmoid"`` for a multi-label one (each class is
+its own yes/no: p(y | x) = σ(z_y), so its log-odds is the logit itself).
 """
 
 import torch
@@ -10,6 +14,7 @@ import torch
 from .errors import ExplainError
 
 OUTPUTS = ("logit", "probability", "log_odds")
+HEADS = ("softmax", "sigmoid")
 
 
 def check_output(output: str) -> str:
@@ -18,12 +23,26 @@ def check_output(output: str) -> str:
     return output
 
 
-def explained_output(logits: torch.Tensor, target: int, output: str) -> torch.Tensor:
+def class_probabilities(logits: torch.Tensor, head: str = "softmax") -> torch.Tensor:
+    """(batch, classes) probabilities: a softmax over the classes, or each class's sigmoid."""
+    return torch.sigmoid(logits) if head == "sigmoid" else torch.softmax(logits, dim=-1)
+
+
+def target_log_probs(logits: torch.Tensor, target: int, head: str = "softmax"):
+    """(log p(y | x), log(1 − p(y | x))) of every row, computed stably."""
+    if head == "sigmoid":
+        z = logits[:, target]
+        return torch.nn.functional.logsigmoid(z), torch.nn.functional.logsigmoid(-z)
+    log_probs = torch.log_softmax(logits, dim=-1)
+    others = torch.cat([log_probs[:, :target], log_probs[:, target + 1 :]], dim=-1)
+    return log_probs[:, target], torch.logsumexp(others, dim=-1)
+
+
+def explained_output(
+    logits: torch.Tensor, target: int, output: str, head: str = "softmax"
+) -> torch.Tensor:
     """Reduce a (batch, classes) logit tensor to the explained scalar per row."""
     if output == "logit":
         return logits[:, target]
-    log_probs = torch.log_softmax(logits, dim=-1)
-    if output == "probability":
-        return log_probs[:, target].exp()
-    others = torch.cat([log_probs[:, :target], log_probs[:, target + 1 :]], dim=-1)
-    return log_probs[:, target] - torch.logsumexp(others, dim=-1)
+    log_p, log_rest = target_log_probs(logits, target, head)
+    return log_p.exp() if output == "probability" else log_p - log_rest

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from .errors import ExplainError
-from .outputs import OUTPUTS
+from .outputs import HEADS, OUTPUTS
 
 #: the dtypes ``to_json`` writes, by field
 DTYPES = {
@@ -89,6 +89,8 @@ def check_record(state, buffers) -> None:
     truncated = _expect(state["truncated_tokens"], int, "truncated_tokens", "an integer")
     if truncated < 0:
         _fail("truncated_tokens", "is negative")
+    if state.get("head", "softmax") not in HEADS:
+        _fail("head", f"is {state['head']!r}; expected one of {list(HEADS)}")
     if state["output"] not in OUTPUTS:
         _fail("output", f"is {state['output']!r}; expected one of {list(OUTPUTS)}")
     target = _expect(state["target"], int, "target", "an integer")

@@ -25,7 +25,7 @@ from safetensors.torch import load_file, save_file
 
 from ..cache import cache_root, discard, fingerprint, store, valid
 from ..errors import ExplainError
-from ..models.base import parameters_fingerprint
+from ..models.base import head_of, parameters_fingerprint
 from ..perturb import pad_ids
 from . import gradients
 from .hessian import InverseHessian
@@ -243,6 +243,11 @@ def build_index(
     """
     if params not in PARAMS:
         raise ExplainError(f"params must be one of {PARAMS}, got {params!r}.")
+    if head_of(adapter) != "softmax":
+        raise ExplainError(
+            "Training-data influence takes the cross-entropy of one label per training text; "
+            "this multi-label model has a sigmoid per class and no such loss yet."
+        )
     start = time.perf_counter()
     texts, labels = check_training_data(texts, labels, adapter.class_names)
     head_name, head = adapter.classifier_head()

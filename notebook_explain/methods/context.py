@@ -18,8 +18,8 @@ from functools import cached_property
 import numpy as np
 import torch
 
-from ..models.base import Encoded, ModelAdapter
-from ..outputs import explained_output
+from ..models.base import Encoded, ModelAdapter, head_of
+from ..outputs import class_probabilities, explained_output
 from ..perturb import delete_tokens, replace_tokens
 
 
@@ -69,6 +69,8 @@ class AttributionContext:
         batching: Batching = Batching(),
     ):
         self.adapter = adapter
+        #: how the model's logits become probabilities ("softmax" or "sigmoid", ``outputs.py``)
+        self.head = head_of(adapter)
         self.encoded = encoded
         self.output = output
         self.batching = batching
@@ -88,7 +90,7 @@ class AttributionContext:
 
     @property
     def probabilities(self):
-        return torch.softmax(self._logits.detach()[0].double(), -1).cpu().numpy()
+        return class_probabilities(self._logits.detach().double(), self.head)[0].cpu().numpy()
 
     def token_embedding(self, token_id: int) -> torch.Tensor:
         """The (D,) input embedding of one token id (UNK, PAD, MASK replacements)."""
@@ -144,7 +146,7 @@ class AttributionContext:
 
     def outputs(self, rows) -> torch.Tensor:
         """S(x) for every row (a ``Rows`` or a (B, L, D) tensor), as a (B,) tensor."""
-        return explained_output(self.logits(rows), self.target, self.output)
+        return explained_output(self.logits(rows), self.target, self.output, self.head)
 
     def weighted_gradient(self, rows, weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(Σ_k weights[k] · ∂S/∂e of row k, shape (L, D); S of every row, shape (B,)): one
@@ -155,7 +157,7 @@ class AttributionContext:
             emb = emb.detach().requires_grad_(True)
             with torch.enable_grad():
                 out = explained_output(
-                    self.adapter.logits(emb, mask, types), self.target, self.output
+                    self.adapter.logits(emb, mask, types), self.target, self.output, self.head
                 )
                 (grad,) = torch.autograd.grad(out.sum(), emb)
             chunk = torch.einsum("k,kld->ld", weights[start : start + len(emb)], grad)
@@ -167,11 +169,13 @@ class AttributionContext:
     @cached_property
     def input_gradient(self) -> tuple[torch.Tensor, float]:
         """(∂S/∂e at the input, shape (L, D); S(x)): one backward through the input's forward pass."""
-        out = explained_output(self._logits, self.target, self.output)
+        out = explained_output(self._logits, self.target, self.output, self.head)
         (grad,) = torch.autograd.grad(out.sum(), self._leaf)
         return grad[0], float(out.detach()[0])
 
     @property
     def input_output(self) -> float:
         """S(x) for the unperturbed input."""
-        return float(explained_output(self._logits.detach(), self.target, self.output)[0])
+        return float(
+            explained_output(self._logits.detach(), self.target, self.output, self.head)[0]
+        )

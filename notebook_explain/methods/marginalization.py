@@ -40,6 +40,7 @@ import torch
 
 from ..errors import ExplainError
 from ..models.base import EMBEDDINGS, VOCABULARY
+from ..outputs import target_log_probs
 from .base import Attribution, Method, Param, register
 from .likelihood import LIKELIHOODS, Likelihood
 
@@ -183,10 +184,9 @@ def _class_log_probs(ctx, units: _Units, fillings: _Fillings, counts: dict):
         embeddings[r.to(device), positions[r, c].to(device)] = ctx.adapter.embed(
             rows.tokens[r, c][None].to(device)
         )[0]
-        log_probs = torch.log_softmax(ctx.logits(embeddings).double(), -1).cpu()
-        others = torch.cat([log_probs[:, :target], log_probs[:, target + 1 :]], -1)
-        log_p.append(log_probs[:, target])
-        log_rest.append(torch.logsumexp(others, -1))
+        log_target, log_others = target_log_probs(ctx.logits(embeddings).double(), target, ctx.head)
+        log_p.append(log_target.cpu())
+        log_rest.append(log_others.cpu())
         counts["classifier_passes"] += 1
         counts["classifier_rows"] += n
     return torch.cat(log_p), torch.cat(log_rest)

@@ -25,6 +25,7 @@ from typing import ClassVar
 import numpy as np
 import torch
 
+from ..errors import ExplainError
 from ..models.base import EMBEDDINGS
 from ..outputs import explained_output
 from .base import Attribution, Method, Param, register
@@ -99,6 +100,12 @@ class InputReduction(Method):
     }
 
     def attribute(self, ctx, base: str, beam: int) -> Attribution:
+        if ctx.head != "softmax":
+            raise ExplainError(
+                "input_reduction deletes tokens while the predicted class stays the one of a "
+                "softmax's argmax; this multi-label model predicts each class on its own, so it "
+                "has no single prediction to keep. Use leave_one_out or integrated_gradients."
+            )
         special = np.asarray(ctx.encoded.special_mask, dtype=bool)
         n_words = int((~special).sum())
         full_probabilities = ctx.probabilities
@@ -120,7 +127,8 @@ class InputReduction(Method):
             parents, removed, rows = map(np.concatenate, (parents, removed, rows))
 
             logits = ctx.logits(ctx.deleted_rows(torch.from_numpy(rows)))
-            outputs = explained_output(logits, ctx.target, ctx.output).double().cpu().numpy()
+            outputs = explained_output(logits, ctx.target, ctx.output, ctx.head)
+            outputs = outputs.double().cpu().numpy()
             probabilities = torch.softmax(logits.double(), -1).cpu().numpy()
             labels = logits.argmax(-1).cpu().numpy()
             # base == "leave_one_out" (the only base so far): S(current) − S(current without i)

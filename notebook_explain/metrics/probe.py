@@ -25,6 +25,7 @@ import torch
 
 from ..errors import ExplainError
 from ..methods.context import AttributionContext
+from ..outputs import class_probabilities
 
 REMOVALS = ("zero", "delete", "unk", "mlm")
 MLM_SEED = 0
@@ -101,7 +102,8 @@ class Probe:
             rows = removed[[first[key] for key in unique]]
             with torch.no_grad():
                 logits = self._logits(rows, removal)
-            probs = torch.softmax(logits.double(), -1)[:, self.ctx.target].cpu().numpy()
+            probs = class_probabilities(logits.double(), self.ctx.head)[:, self.ctx.target]
+            probs = probs.cpu().numpy()
             self.forward_rows += len(rows)
             self._cache.update(zip(unique, probs.tolist()))
         return np.array([self._cache[key] for key in keys])

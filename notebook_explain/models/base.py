@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from ..errors import ExplainError
+from ..outputs import HEADS
 
 #: capability flags an adapter may declare; methods list the ones they need in ``requires``
 EMBEDDINGS = "embeddings"  # differentiable input embeddings (every gradient method)
@@ -210,6 +211,16 @@ class inference_mode:
         for m, training in self.modes:
             m.training = training
         return False
+
+
+def head_of(adapter) -> str:
+    """The adapter's ``head`` (``outputs.HEADS``; "softmax" when it declares none)."""
+    head = getattr(adapter, "head", "softmax")
+    if head not in HEADS:
+        raise ExplainError(
+            f"{type(adapter).__name__}.head is {head!r}; an adapter's head is one of {list(HEADS)}."
+        )
+    return head
 
 
 def parameters_fingerprint(named_parameters, skip_prefix: str | None = None) -> str:

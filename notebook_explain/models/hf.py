@@ -22,6 +22,20 @@ from .base import (
 from .base import head_input as _head_input
 
 
+def _head(config) -> str:
+    """ "sigmoid" for a multi-label classifier, "softmax" for a single-label one; a regression
+    head is refused: its output is a value, not class probabilities."""
+    problem = getattr(config, "problem_type", None)
+    if problem == "regression" or (problem is None and config.num_labels == 1):
+        raise ExplainError(
+            "This model has a regression head (one output value, problem_type='regression'); "
+            "notebook_explain explains class scores, and its probabilities, metrics and "
+            "reduction would be meaningless for it. Explain a classifier; for a single yes/no "
+            "score, give it two classes or problem_type='multi_label_classification'."
+        )
+    return "sigmoid" if problem == "multi_label_classification" else "softmax"
+
+
 class HFAdapter:
     """Wraps a transformers sequence classifier (single sentences or sentence pairs).
 
@@ -46,6 +60,8 @@ class HFAdapter:
                 "returned nothing), so gradient and embedding methods cannot run. Pass a transformers "
                 "sequence classifier, or wrap your model in a ModelAdapter."
             )
+        #: how the logits become probabilities (``outputs.HEADS``), from ``config.problem_type``
+        self.head = _head(model.config)
         self.device = resolve_device(device)
         self.model = model.to(self.device)  # eval mode only inside inference(): see base.py
         self.tokenizer = tokenizer
