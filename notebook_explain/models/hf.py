@@ -146,7 +146,9 @@ class HFAdapter:
         )
 
     def _group_words(self, enc, text, text_pair, special):
-        """Words are the tokenizer's pre-tokenized words; their text is cut from the input by offsets."""
+        """Words are the tokenizer's pre-tokenized words, split again at whitespace (a tokenizer
+        that numbers the whole text as one word is read right); their text is cut from the input
+        by offsets, without surrounding whitespace."""
         n = len(enc["input_ids"])
         word_index = np.full(n, -1, dtype=np.int64)
         if not self.tokenizer.is_fast:  # no word alignment available: each token is its own word
@@ -156,18 +158,29 @@ class HFAdapter:
             return [tokens[i] for i in keep], word_index
         sources = (text, text_pair)
         keys, spans = {}, []
+        previous = {}  # per sequence: the last token's word id, end offset and whitespace breaks
         for i, (seq, wid, (start, end)) in enumerate(
             zip(enc.sequence_ids(), enc.word_ids(), enc["offset_mapping"])
         ):
             if seq is None or wid is None or special[i]:
                 continue
-            key = (seq, wid)
+            source = sources[seq]
+            # byte-level BPE and SentencePiece offsets may take in the space before a word
+            while start < end and source[start].isspace():
+                start += 1
+            last_wid, last_end, breaks = previous.get(seq, (None, start, 0))
+            # a word never spans whitespace: some tokenizers (Llama's, Gemma's) number every
+            # token of a text as word 0, so whitespace before a token starts a new word
+            if wid == last_wid and start < end and any(c.isspace() for c in source[last_end:start]):
+                breaks += 1
+            previous[seq] = (wid, end if start < end else last_end, breaks)
+            key = (seq, wid, breaks)
             if key not in keys:
                 keys[key] = len(spans)
                 spans.append([seq, start, end])
             spans[keys[key]][2] = end
             word_index[i] = keys[key]
-        return [sources[seq][start:end] for seq, start, end in spans], word_index
+        return [sources[seq][start:end].strip() for seq, start, end in spans], word_index
 
     def embed(self, input_ids: torch.Tensor) -> torch.Tensor:
         return self._embedding(input_ids)

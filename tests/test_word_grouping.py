@@ -1,0 +1,72 @@
+"""Words as users read them, whatever the tokenizer: byte-level BPE (GPT-2, RoBERTa) whose
+offsets take in the space before a word, and a SentencePiece-style Metaspace tokenizer (Llama,
+Gemma) that numbers the whole text as word 0. Tokenizers trained offline on SST-2 sentences."""
+
+import pytest
+import torch
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+from transformers import BertConfig, BertForSequenceClassification, PreTrainedTokenizerFast
+
+from notebook_explain import Explainer
+
+TEXT = "the movie , however , is a dull , predictable mess ."
+
+
+@pytest.fixture(scope="module")
+def corpus(data_dir):
+    from notebook_explain.data import load_sst2
+
+    return load_sst2("train", data_dir=data_dir).texts[:2000]
+
+
+def byte_level(corpus):
+    tok = Tokenizer(models.BPE(unk_token=None))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    tok.train_from_iterator(
+        corpus,
+        trainers.BpeTrainer(
+            vocab_size=400,
+            special_tokens=["<pad>"],
+            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        ),
+    )
+    return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>")
+
+
+def metaspace(corpus):
+    """Pieces learnt within words, as SentencePiece does ("▁movie"), then encoded as Llama's
+    tokenizer.json does: one pre-token per text (``split=False``)."""
+    tok = Tokenizer(models.BPE(unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(prepend_scheme="first", split=True)
+    tok.train_from_iterator(
+        corpus, trainers.BpeTrainer(vocab_size=400, special_tokens=["<pad>", "<unk>"])
+    )
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(prepend_scheme="first", split=False)
+    tok.decoder = decoders.Metaspace(prepend_scheme="first", split=False)
+    return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", unk_token="<unk>")
+
+
+@pytest.mark.parametrize("build", [byte_level, metaspace], ids=["byte-level BPE", "Metaspace"])
+def test_words_are_the_texts_words_without_spaces(corpus, build):
+    tokenizer = build(corpus)
+    encoded = tokenizer(TEXT)
+    if build is metaspace:  # the defect this guards against: one word id for the whole text
+        assert set(encoded.word_ids()) == {0}
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        num_labels=2,
+    )
+    model = BertForSequenceClassification(config).eval()
+    e = Explainer(model, tokenizer, device="cpu").explain(TEXT, methods=["leave_one_out"])
+    assert list(e.words) == TEXT.split()
+    assert len(e.tokens) > len(e.words)  # several words are really several tokens
+    # every token belongs to the word whose text contains its own characters
+    for token, word in zip(e.tokens, e.word_index):
+        piece = tokenizer.convert_tokens_to_string([token]).strip()
+        assert piece in e.words[word], (token, e.words[word])
