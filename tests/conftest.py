@@ -81,3 +81,29 @@ def make_word_model(arch, vocab, seed=0, **options):
 
 
 ARCHS = ["gru", "lstm", "bigru", "bilstm", "bilstm_attention", "cnn", "bag"]
+
+
+def hand_explanation(text: str, scores: dict):
+    """An Explanation built by hand: one token per word of ``text``, no special tokens, two
+    classes with the second the target, and ``scores`` as name → (signed, one score per word)."""
+    import numpy as np
+
+    from notebook_explain import Explanation, MethodResult
+
+    words = text.split()
+    n = len(words)
+    return Explanation(
+        text=text,
+        tokens=words,
+        word_index=np.arange(n),
+        words=words,
+        special_mask=np.zeros(n, bool),
+        probabilities=[0.3, 0.7],
+        class_names=["negative", "positive"],
+        target=1,
+        output="logit",
+        results={
+            name: MethodResult(name, "test", signed, values)
+            for name, (signed, values) in scores.items()
+        },
+    )

@@ -3,25 +3,14 @@ an existing file byte-identical (the page goes to a temporary file, renamed only
 
 import numpy as np
 import pytest
+from conftest import hand_explanation
 
-from notebook_explain import ExplainError, Explanation, MethodResult
+from notebook_explain import ExplainError, Explanation
 
 
 def _explanation(text="a fine film") -> Explanation:
-    words = text.split()
-    n = len(words)
-    return Explanation(
-        text=text,
-        tokens=words,
-        word_index=np.arange(n),
-        words=words,
-        special_mask=np.zeros(n, bool),
-        probabilities=[0.4, 0.6],
-        class_names=["negative", "positive"],
-        target=1,
-        output="logit",
-        results={"hand": MethodResult("hand", "test", True, np.linspace(-1, 1, n))},
-    )
+    n = len(text.split())
+    return hand_explanation(text, {"hand": (True, np.linspace(-1, 1, n))})
 
 
 def test_a_failing_export_leaves_the_existing_file_byte_identical(tmp_path):

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import hand_explanation
 
-from notebook_explain import Explanation, MethodResult
+from notebook_explain import Explanation
 from notebook_explain.metrics import agreement
 from notebook_explain.report import render_explanation, scale_color, text_color
 
@@ -44,23 +45,8 @@ def test_the_fallback_html_paints_with_the_widgets_scale():
 
 
 def _explanation(scores: dict[str, tuple[bool, list[float]]]) -> Explanation:
-    words = [f"w{i}" for i in range(len(next(iter(scores.values()))[1]))]
-    n = len(words)
-    return Explanation(
-        text=" ".join(words),
-        tokens=words,
-        word_index=np.arange(n),
-        words=words,
-        special_mask=np.zeros(n, bool),
-        probabilities=[0.3, 0.7],
-        class_names=["negative", "positive"],
-        target=1,
-        output="logit",
-        results={
-            name: MethodResult(name, "test", signed, values)
-            for name, (signed, values) in scores.items()
-        },
-    )
+    n = len(next(iter(scores.values()))[1])
+    return hand_explanation(" ".join(f"w{i}" for i in range(n)), scores)
 
 
 def test_the_kernels_agreement_is_the_compare_views():
