@@ -5,7 +5,9 @@ examples for the text or for one token) runs on a worker thread, so the kernel k
 messages while it computes: the widget's own view changes, and a ``cancel`` request, which stops
 the work before its next batched pass (``methods.context.Batching.check``). Progress goes to the
 widget's ``status``; a failure or a cancel leaves the previous result in place and says why in
-``error``. One request runs at a time.
+``error``. One request runs at a time. A recompute keeps the results it does not change (same
+text, target, output and parameters) while the model's weights are unchanged, so changing one
+method's parameters computes that method only.
 
 The session never touches traits: it reports state changes through ``update(**changes)``, which
 the widget turns into traits (``explanation`` there is an :class:`Explanation`).
