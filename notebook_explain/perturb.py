@@ -22,11 +22,14 @@ def delete_tokens(
     attention_mask: torch.Tensor,
     token_type_ids: torch.Tensor | None,
     keep: torch.Tensor,
+    side: str = "right",
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """The (1, L, D) input with tokens deleted: one row per row of the (B, L) bool ``keep``.
 
     Returns the (B, K, D) embeddings, (B, K) attention mask and token types (``None`` when the
-    input has none), K the most tokens any row keeps (at least 1).
+    input has none), K the most tokens any row keeps (at least 1). The kept tokens keep their
+    order; shorter rows are padded on the right, or with ``side="left"`` on the left (for a
+    decoder, which reads its last position).
     """
     keep = torch.as_tensor(keep, dtype=torch.bool, device=embeddings.device)
     if keep.ndim != 2 or keep.shape[1] != embeddings.shape[1]:
@@ -37,6 +40,11 @@ def delete_tokens(
     width = max(int(lengths.max()) if len(keep) else 0, 1)
     order = torch.argsort((~keep).to(torch.int8), dim=1, stable=True)[:, :width]
     valid = torch.arange(width, device=keep.device)[None] < lengths[:, None]
+    if side == "left":  # the kept tokens end each row: shift every row right by its padding
+        shift = (width - lengths)[:, None]
+        position = torch.arange(width, device=keep.device)[None]
+        order = order.gather(1, (position - shift).clamp(min=0))
+        valid = position >= shift
     rows = embeddings[0][order] * valid[..., None]
     mask = attention_mask[0][order] * valid
     types = None if token_type_ids is None else token_type_ids[0][order] * valid

@@ -107,3 +107,30 @@ def hand_explanation(text: str, scores: dict):
             for name, (signed, values) in scores.items()
         },
     )
+
+
+@pytest.fixture(scope="session")
+def sst_corpus(data_dir) -> list[str]:
+    """2,000 SST-2 training sentences, to train small tokenizers offline."""
+    from notebook_explain.data import load_sst2
+
+    return load_sst2("train", data_dir=data_dir).texts[:2000]
+
+
+def byte_level_tokenizer(corpus, vocab_size: int = 400):
+    """A GPT-2/RoBERTa-style byte-level BPE tokenizer trained on ``corpus``, with a pad token."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.BPE(unk_token=None))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    tok.train_from_iterator(
+        corpus,
+        trainers.BpeTrainer(
+            vocab_size=vocab_size,
+            special_tokens=["<pad>"],
+            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        ),
+    )
+    return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>")

@@ -4,34 +4,13 @@ Gemma) that numbers the whole text as word 0. Tokenizers trained offline on SST-
 
 import pytest
 import torch
+from conftest import byte_level_tokenizer
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import BertConfig, BertForSequenceClassification, PreTrainedTokenizerFast
 
 from notebook_explain import Explainer
 
 TEXT = "the movie , however , is a dull , predictable mess ."
-
-
-@pytest.fixture(scope="module")
-def corpus(data_dir):
-    from notebook_explain.data import load_sst2
-
-    return load_sst2("train", data_dir=data_dir).texts[:2000]
-
-
-def byte_level(corpus):
-    tok = Tokenizer(models.BPE(unk_token=None))
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    tok.train_from_iterator(
-        corpus,
-        trainers.BpeTrainer(
-            vocab_size=400,
-            special_tokens=["<pad>"],
-            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        ),
-    )
-    return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>")
 
 
 def metaspace(corpus):
@@ -47,9 +26,9 @@ def metaspace(corpus):
     return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", unk_token="<unk>")
 
 
-@pytest.mark.parametrize("build", [byte_level, metaspace], ids=["byte-level BPE", "Metaspace"])
-def test_words_are_the_texts_words_without_spaces(corpus, build):
-    tokenizer = build(corpus)
+@pytest.mark.parametrize("build", [byte_level_tokenizer, metaspace], ids=["BPE", "Metaspace"])
+def test_words_are_the_texts_words_without_spaces(sst_corpus, build):
+    tokenizer = build(sst_corpus)
     encoded = tokenizer(TEXT)
     if build is metaspace:  # the defect this guards against: one word id for the whole text
         assert set(encoded.word_ids()) == {0}

@@ -18,6 +18,7 @@ from functools import cached_property
 import numpy as np
 import torch
 
+from ..errors import ExplainError
 from ..models.base import Encoded, ModelAdapter, head_of
 from ..outputs import class_probabilities, explained_output
 from ..perturb import delete_tokens, replace_tokens
@@ -122,11 +123,18 @@ class AttributionContext:
     def deleted_rows(self, keep: torch.Tensor) -> Rows:
         """One row per row of the (B, L) bool ``keep``: the input with the tokens where it is
         False deleted (``perturb.delete_tokens``), built a chunk at a time."""
-        encoded = self.encoded
+        encoded, side = self.encoded, getattr(self.adapter, "padding_side", "right")
+        if side is None:
+            raise ExplainError(
+                "This model's output changes when its input is padded, on the left and on the "
+                "right, so inputs with deleted tokens cannot share a batch faithfully: use a "
+                "method or removal that replaces tokens (occlusion_zero, occlusion_unk, LIME with "
+                "removal='unk', metrics with removal='zero' or 'unk')."
+            )
         return Rows(
             len(keep),
             lambda a, b: delete_tokens(
-                self.embeddings, encoded.attention_mask, encoded.token_type_ids, keep[a:b]
+                self.embeddings, encoded.attention_mask, encoded.token_type_ids, keep[a:b], side
             ),
         )
 

@@ -79,7 +79,14 @@ class HFAdapter:
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         self.unk_id = tokenizer.unk_token_id if tokenizer.unk_token_id is not None else self.pad_id
         self.mask_id = tokenizer.mask_token_id
-        capabilities = {EMBEDDINGS, ATTENTION, VOCABULARY}
+        self.padding_side = "right"  # what the probe pads with
+        #: where rows of different lengths are padded (``_padding_side``; None: nowhere)
+        self.padding_side = self._padding_side()
+        capabilities = {EMBEDDINGS, VOCABULARY}
+        if self.padding_side == "right":
+            # the attention method reads the first query, the pooled token of an encoder; a
+            # decoder pools its last position, so reading query 0 would say nothing about it
+            capabilities.add(ATTENTION)
         if self.mask_id is not None:
             capabilities.add(MASK_TOKEN)
         from ..propagation.transformer import PROPAGATION_MODEL_TYPES  # transformers' BERT modules
@@ -186,10 +193,39 @@ class HFAdapter:
         return self._embedding(input_ids)
 
     def logits(self, embeddings, attention_mask, token_type_ids=None) -> torch.Tensor:
+        return self._logits(embeddings, attention_mask, token_type_ids, self.padding_side)
+
+    def _logits(self, embeddings, attention_mask, token_type_ids, side) -> torch.Tensor:
         kwargs = {"inputs_embeds": embeddings, "attention_mask": attention_mask}
         if token_type_ids is not None:
             kwargs["token_type_ids"] = token_type_ids
+        if side == "left":  # the real tokens keep the positions they have without padding
+            kwargs["position_ids"] = (attention_mask.long().cumsum(-1) - 1).clamp(min=0)
         return self.model(**kwargs).logits
+
+    def _padding_side(self) -> str | None:
+        """Where rows of different lengths can be padded without changing the output: "right"
+        (encoders), "left" with positions from the mask (decoders, which read the last
+        position: they cannot find padding in embeddings), or None. Found by trying both on a
+        short input, so that nothing pads a batch in a way that changes what the model says."""
+        ids = [i for i in range(min(len(self.tokenizer), 64)) if i != self.pad_id][:4]
+        ids = torch.tensor([ids], device=self.device)
+        with torch.no_grad(), self.inference():
+            emb = self.embed(ids)
+            pad = self.embed(torch.full_like(ids[:, :1], self.pad_id))
+            one, none = torch.ones_like(ids), torch.zeros_like(ids[:, :1])
+            plain = self._logits(emb, one, None, "right")
+            for side, rows, mask in (
+                ("right", torch.cat([emb, pad], 1), torch.cat([one, none], 1)),
+                ("left", torch.cat([pad, emb], 1), torch.cat([none, one], 1)),
+            ):
+                try:
+                    padded = self._logits(rows, mask, None, side)
+                except (TypeError, ValueError, RuntimeError):  # e.g. no position_ids argument
+                    continue
+                if torch.allclose(padded, plain, atol=1e-4, rtol=1e-4):
+                    return side
+        return None
 
     def inference(self):
         return inference_mode(self.model)

@@ -1,0 +1,82 @@
+"""Decoder classifiers (GPT-2 here; Qwen2 and Llama pool the same way) read their last position
+and cannot find padding in embeddings: rows with deleted tokens are padded on the left with
+positions from the mask, found by the adapter's padding probe, and every deleted input scores
+what the model says for the shorter text itself. A tiny random GPT-2 with a byte-level BPE
+tokenizer trained offline on SST-2."""
+
+import numpy as np
+import pytest
+import torch
+from conftest import byte_level_tokenizer
+
+from notebook_explain import Explainer
+
+TEXT = "the acting is superb , but the plot is a dull mess ."
+
+
+@pytest.fixture(scope="module")
+def gpt2(sst_corpus):
+    from transformers import GPT2Config, GPT2ForSequenceClassification
+    from transformers.utils import logging
+
+    logging.set_verbosity_error()  # "padding tokens cannot be detected in inputs_embeds"
+    tokenizer = byte_level_tokenizer(sst_corpus)
+    torch.manual_seed(0)
+    config = GPT2Config(
+        vocab_size=len(tokenizer),
+        n_positions=64,
+        n_embd=32,
+        n_layer=2,
+        n_head=2,
+        num_labels=2,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    model = GPT2ForSequenceClassification(config).eval()
+    with torch.no_grad():
+        model.score.weight.mul_(20)
+    return model, tokenizer, Explainer(model, tokenizer, device="cpu", batch_size=4)
+
+
+def logits_of(model, ids) -> torch.Tensor:
+    with torch.no_grad():
+        return model(input_ids=torch.tensor([ids])).logits[0].double()
+
+
+def test_the_probe_finds_each_models_padding(gpt2, hf_explainer):
+    _, _, ex = gpt2
+    assert ex.adapter.padding_side == "left" and hf_explainer.adapter.padding_side == "right"
+    # the attention method reads query 0, which a decoder does not pool: not offered
+    assert "attention" not in ex.supported_methods()
+    assert "attention" in hf_explainer.supported_methods()
+
+
+def test_leave_one_out_equals_the_shorter_texts(gpt2):
+    model, tokenizer, ex = gpt2
+    e = ex.explain(TEXT, methods=["leave_one_out"])
+    ids = tokenizer(TEXT)["input_ids"]
+    full = logits_of(model, ids)[e.target]
+    expected = [full - logits_of(model, ids[:i] + ids[i + 1 :])[e.target] for i in range(len(ids))]
+    np.testing.assert_allclose(e.scores("leave_one_out", "token"), expected, atol=1e-4)
+
+
+def test_deletion_metrics_and_reduction_score_the_shorter_texts(gpt2):
+    model, tokenizer, ex = gpt2
+    ids = tokenizer(TEXT)["input_ids"]
+    e = ex.explain(TEXT, methods=["leave_one_out", "input_reduction"])
+    for step in e.result("input_reduction").reduction_steps:
+        kept = [ids[i] for i in step["remaining"]]
+        p = torch.softmax(logits_of(model, kept), -1)[e.target]
+        assert step["probability"] == pytest.approx(float(p), abs=1e-4)
+    ev = ex.evaluate(e, {"aopc": {"removal": "delete", "k": 3}})
+    probabilities = ev.results["leave_one_out"]["aopc"].info["probabilities"]
+    order = np.argsort(-e.scores("leave_one_out"), kind="stable")
+    for k in range(1, 4):
+        kept = [t for t, w in zip(ids, e.word_index) if w not in set(order[:k].tolist())]
+        p = torch.softmax(logits_of(model, kept), -1)[e.target]
+        assert probabilities[k] == pytest.approx(float(p), abs=1e-4), k
+
+
+def test_integrated_gradients_is_complete_on_a_decoder(gpt2):
+    _, _, ex = gpt2
+    e = ex.explain(TEXT, methods={"integrated_gradients": {"steps": 300}})
+    assert e.result("integrated_gradients").info["completeness_gap_relative"] < 1e-2
