@@ -98,3 +98,36 @@ def test_batched_results_equal_one_at_a_time(hf_model, tokenizer):
         np.testing.assert_allclose(
             big.scores(m, level="token"), one.scores(m, level="token"), atol=2e-5, err_msg=m
         )
+
+
+@pytest.mark.parametrize("method", ["leave_one_out", "occlusion_zero", "occlusion_unk"])
+def test_word_units_perturb_whole_words(hf_explainer, hf_model, tokenizer, method):
+    """A word's summed score is the drop when all its tokens are perturbed at once; for a text
+    whose words are single tokens the two units agree."""
+    text = "the unbelievably predictable screenplay disappoints"
+    e = hf_explainer.explain(text, methods={method: {"unit": "word"}}, output="logit")
+    token_level = hf_explainer.explain(text, methods={method: {"unit": "token"}})
+    assert len(e.tokens) - 2 > len(e.words)  # several words really are several tokens
+    ids = tokenizer(text)["input_ids"]
+    embed = hf_model.get_input_embeddings()
+    with torch.no_grad():
+        full = hf_model(input_ids=torch.tensor([ids])).logits[0, e.target]
+        for w in range(len(e.words)):
+            tokens = [i for i, x in enumerate(e.word_index) if x == w]
+            if method == "leave_one_out":
+                kept = [t for i, t in enumerate(ids) if i not in tokens]
+                out = hf_model(input_ids=torch.tensor([kept])).logits[0, e.target]
+            else:
+                rows = embed(torch.tensor([ids]))
+                rows[0, tokens] = (
+                    0.0 if method == "occlusion_zero" else embed.weight[tokenizer.unk_token_id]
+                )
+                out = hf_model(inputs_embeds=rows).logits[0, e.target]
+            assert e.scores(method)[w] == pytest.approx(float(full - out), abs=1e-4), w
+            shares = e.result(method).scores[tokens]
+            assert np.allclose(shares, shares[0])  # shared evenly
+    single = hf_explainer.explain(SENTENCES[0], methods={method: {"unit": "word"}})
+    tokens = hf_explainer.explain(SENTENCES[0], methods=[method])
+    if all(np.bincount(single.word_index[single.word_index >= 0]) == 1):
+        np.testing.assert_allclose(single.scores(method), tokens.scores(method), atol=1e-6)
+    assert token_level.result(method).params["unit"] == "token"

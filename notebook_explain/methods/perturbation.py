@@ -5,48 +5,66 @@
 * ``occlusion_unk``: the token is replaced by the unknown-word token;
 * ``leave_one_out``: the token is removed from the sequence (survey eq. 11).
 
-Special tokens are never perturbed; their score is 0. All perturbed inputs of one method go
-through the model as batched forward passes, built by ``perturb`` (through the context).
+With ``unit="word"`` a whole word (all its sub-word tokens) is perturbed at once, and its score
+is shared evenly by its tokens, so the word's summed score is S_y(x) − S_y(x with the word
+perturbed). Special tokens are never perturbed; their score is 0. All perturbed inputs of one
+method go through the model as batched forward passes, built by ``perturb`` (through the context).
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 import numpy as np
 import torch
 
 from ..models.base import EMBEDDINGS
-from .base import Attribution, Method, register
+from .base import Attribution, Method, Param, register
+
+UNITS = ("token", "word")
+UNIT = Param(
+    "token",
+    "Perturb one sub-word token at a time, or whole words (all their tokens at once: fewer "
+    "passes, and the units users read; a word's score is shared evenly by its tokens).",
+    choices=UNITS,
+)
 
 
-def _positions(ctx) -> np.ndarray:
-    return np.flatnonzero(~ctx.encoded.special_mask)
+def _units(ctx, unit: str) -> np.ndarray:
+    """A (U, L) bool matrix: the tokens of each perturbed unit (special tokens never)."""
+    word_index = np.asarray(ctx.encoded.word_index)
+    if unit == "word":
+        words = np.unique(word_index[word_index >= 0])
+        return word_index[None, :] == words[:, None]
+    positions = np.flatnonzero(~ctx.encoded.special_mask)
+    units = np.zeros((len(positions), ctx.length), dtype=bool)
+    units[np.arange(len(positions)), positions] = True
+    return units
 
 
-def _scores(ctx, positions, perturbed_outputs: torch.Tensor) -> np.ndarray:
-    scores = np.zeros(ctx.length)
-    scores[positions] = ctx.input_output - perturbed_outputs.double().cpu().numpy()
-    return scores
+def _scores(ctx, units: np.ndarray, perturbed_outputs: torch.Tensor) -> np.ndarray:
+    """S(x) − S(x with the unit perturbed), shared evenly by the unit's tokens."""
+    drops = ctx.input_output - perturbed_outputs.double().cpu().numpy()
+    return (units * (drops / units.sum(1))[:, None]).sum(0)
 
 
 class Occlusion(Method):
     family = "perturbation"
     signed = True
     requires = frozenset({EMBEDDINGS})
+    params: ClassVar[dict[str, Param]] = {"unit": UNIT}
 
     def __init__(self, name: str, replacement: str, description: str):
         self.name, self.replacement, self.description = name, replacement, description
 
-    def attribute(self, ctx) -> Attribution:
-        positions = _positions(ctx)
+    def attribute(self, ctx, unit: str) -> Attribution:
+        units = _units(ctx, unit)
         if self.replacement == "zero":
             vector = torch.zeros_like(ctx.embeddings[0, 0])
         else:
             vector = ctx.token_embedding(ctx.adapter.unk_id)
-        occluded = torch.zeros(len(positions), ctx.length, dtype=torch.bool)
-        occluded[torch.arange(len(positions)), torch.as_tensor(positions)] = True
-        return Attribution(
-            _scores(ctx, positions, ctx.outputs(ctx.replaced_rows(occluded, vector)))
-        )
+        occluded = torch.as_tensor(units, device=ctx.embeddings.device)
+        return Attribution(_scores(ctx, units, ctx.outputs(ctx.replaced_rows(occluded, vector))))
 
 
 class LeaveOneOut(Method):
@@ -54,13 +72,13 @@ class LeaveOneOut(Method):
     family = "perturbation"
     signed = True
     requires = frozenset({EMBEDDINGS})
-    description = "Change in the output when the token is deleted from the sequence."
+    description = "Change in the output when the token (or word) is deleted from the sequence."
+    params: ClassVar[dict[str, Param]] = {"unit": UNIT}
 
-    def attribute(self, ctx) -> Attribution:
-        positions = _positions(ctx)
-        keep = torch.ones(len(positions), ctx.length, dtype=torch.bool)
-        keep[torch.arange(len(positions)), torch.as_tensor(positions)] = False
-        return Attribution(_scores(ctx, positions, ctx.outputs(ctx.deleted_rows(keep))))
+    def attribute(self, ctx, unit: str) -> Attribution:
+        units = _units(ctx, unit)
+        keep = torch.as_tensor(~units, device=ctx.embeddings.device)
+        return Attribution(_scores(ctx, units, ctx.outputs(ctx.deleted_rows(keep))))
 
 
 register(
