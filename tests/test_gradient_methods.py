@@ -50,11 +50,12 @@ def test_saliency_and_grad_input_match_hand_gradient(hf_explainer, hf_model, tok
 
 def test_one_backward_pass_serves_all_gradient_methods(hf_model, tokenizer):
     calls = []
+    explainer = Explainer(hf_model, tokenizer)  # its padding probe runs here, not in explain
     handle = hf_model.register_forward_hook(
         lambda module, args, kwargs_out: calls.append(torch.is_grad_enabled())
     )
     try:
-        Explainer(hf_model, tokenizer).explain(SENTENCES[0], methods=GRADIENT_METHODS)
+        explainer.explain(SENTENCES[0], methods=GRADIENT_METHODS)
     finally:
         handle.remove()
     # one forward pass, with autograd on, gives the prediction and the gradient all six methods share
