@@ -45,9 +45,32 @@ def logits_of(model, ids) -> torch.Tensor:
 def test_the_probe_finds_each_models_padding(gpt2, hf_explainer):
     _, _, ex = gpt2
     assert ex.adapter.padding_side == "left" and hf_explainer.adapter.padding_side == "right"
-    # the attention method reads query 0, which a decoder does not pool: not offered
-    assert "attention" not in ex.supported_methods()
-    assert "attention" in hf_explainer.supported_methods()
+
+
+@pytest.mark.parametrize("mode", ["mean_heads", "raw", "rollout"])
+def test_attention_reads_the_decoders_last_position(gpt2, mode):
+    """A decoder pools its last token, so its attention row is the one read, not query 0's
+    (which, under causal attention, always puts all its weight on the first token)."""
+    model, tokenizer, ex = gpt2
+    e = ex.explain(TEXT, methods={"attention": {"mode": mode, "layer": -1, "head": 1}})
+    model.set_attn_implementation("eager")
+    with torch.no_grad():
+        ids = torch.tensor([tokenizer(TEXT)["input_ids"]])
+        attentions = torch.stack(model(input_ids=ids, output_attentions=True).attentions)[:, 0]
+    last = ids.shape[1] - 1
+    if mode == "raw":
+        expected = attentions[-1, 1, last]
+    elif mode == "mean_heads":
+        expected = attentions[-1, :, last].mean(0)
+    else:
+        mixed = 0.5 * attentions.mean(1).double() + 0.5 * torch.eye(ids.shape[1]).double()
+        flow = torch.eye(ids.shape[1]).double()
+        for layer in mixed:
+            flow = (layer / layer.sum(-1, keepdim=True)) @ flow
+        expected = flow[last]
+    np.testing.assert_allclose(e.result("attention").scores, expected.numpy(), atol=1e-5)
+    assert e.result("attention").info["query"] == last
+    assert (e.result("attention").scores > 0).sum() > 1  # not all weight on one token
 
 
 def test_leave_one_out_equals_the_shorter_texts(gpt2):

@@ -8,8 +8,9 @@ Interpretable?") found that sparse normalizers (sparsemax, sparsegen) do not pic
 of influential inputs, and that the correlation with input importance falls as sparsity rises.
 
 With A^(l,h) the attention probabilities of layer l, head h (rows: queries, columns: tokens) and
-q the classification position ([CLS], query 0, for BERT-style models; the single query of an
-attention classifier such as ``bilstm_attention``), the scores of the tokens are:
+q the classification position ([CLS], query 0, for BERT-style models; the last position for a
+decoder classifier such as GPT-2, which pools its last token; the single query of an attention
+classifier such as ``bilstm_attention``), the scores of the tokens are:
 
 * ``raw``: A^(l,h)[q, :];
 * ``mean_heads``: (1/H) Σ_h A^(l,h)[q, :];
@@ -29,8 +30,6 @@ from ..models.base import ATTENTION, EMBEDDINGS
 from .base import Attribution, Method, Param, register
 
 MODES = ("mean_heads", "raw", "rollout")
-#: the query whose attention row is read: [CLS] for BERT-style models, the classifier's only query
-CLASSIFICATION_QUERY = 0
 
 
 def _resolve(name: str, value: int, count: int) -> int:
@@ -86,11 +85,15 @@ class Attention(Method):
         )[0]  # (layers, heads, queries, L)
         layers, heads, queries, length = attentions.shape
         layer = _resolve("layer", layer, layers)
+        # the classification position: an attention classifier's one query; an encoder's first
+        # token; a decoder's last (the adapter's ``pooled_position``)
+        last = getattr(ctx.adapter, "pooled_position", "first") == "last"
+        query = length - 1 if queries == length and last else 0
         if mode == "raw":
             head = _resolve("head", head, heads)
-            scores = _numpy(attentions[layer, head, CLASSIFICATION_QUERY])
+            scores = _numpy(attentions[layer, head, query])
         elif mode == "mean_heads":
-            scores = _numpy(attentions[layer, :, CLASSIFICATION_QUERY].mean(0))
+            scores = _numpy(attentions[layer, :, query].mean(0))
         else:
             if queries != length:
                 raise ExplainError(
@@ -98,7 +101,7 @@ class Attention(Method):
                     f"model's attention is {queries} × {length} (queries × tokens); use "
                     "mode='mean_heads' or 'raw'."
                 )
-            scores = rollout(_numpy(attentions[: layer + 1].mean(1)))[CLASSIFICATION_QUERY]
+            scores = rollout(_numpy(attentions[: layer + 1].mean(1)))[query]
         return Attribution(
             scores,
             {
@@ -107,6 +110,7 @@ class Attention(Method):
                 "head": head if mode == "raw" else None,
                 "layers": layers,
                 "heads": heads,
+                "query": query,
                 **getattr(ctx.adapter, "attention_normalizer", {}),
                 "zero_weights": int((scores == 0).sum()),
                 "special_tokens_weight": float(scores[ctx.encoded.special_mask].sum()),

@@ -82,11 +82,10 @@ class HFAdapter:
         self.padding_side = "right"  # what the probe pads with
         #: where rows of different lengths are padded (``_padding_side``; None: nowhere)
         self.padding_side = self._padding_side()
-        capabilities = {EMBEDDINGS, VOCABULARY}
-        if self.padding_side == "right":
-            # the attention method reads the first query, the pooled token of an encoder; a
-            # decoder pools its last position, so reading query 0 would say nothing about it
-            capabilities.add(ATTENTION)
+        #: the position the classifier reads: an encoder's first ([CLS], <s>); a model that must
+        #: be padded on the left reads its last (GPT-2, Llama, Qwen2, XLNet)
+        self.pooled_position = "last" if self.padding_side == "left" else "first"
+        capabilities = {EMBEDDINGS, ATTENTION, VOCABULARY}
         if self.mask_id is not None:
             capabilities.add(MASK_TOKEN)
         from ..propagation.transformer import PROPAGATION_MODEL_TYPES  # transformers' BERT modules
