@@ -48,6 +48,10 @@ class KendallTau(Metric):
     }
 
     def compute(self, probe, method, reference) -> MetricValue:
+        if method == reference:
+            return MetricValue.not_applicable(
+                f"This is the reference ({reference}) itself: τ-b with itself is 1 by definition."
+            )
         ours = np.abs(probe.word_scores(method))
         theirs = np.abs(probe.word_scores(reference))
         tau = kendall_tau_b(ours, theirs)

@@ -132,6 +132,10 @@ class LOOPearson(Metric):
     paper = "signed-gradient-x-input.md, §4 and Fig. 2"
 
     def compute(self, probe, method) -> MetricValue:
+        if method == "leave_one_out":
+            return MetricValue.not_applicable(
+                "This is leave-one-out itself: its correlation with itself is 1 by definition."
+            )
         ours, loo = probe.word_scores(method), probe.word_scores("leave_one_out")
         r, p_value = pearson(ours, loo)
         if math.isnan(r):
