@@ -103,3 +103,32 @@ def test_integrated_gradients_is_complete_on_a_decoder(gpt2):
     _, _, ex = gpt2
     e = ex.explain(TEXT, methods={"integrated_gradients": {"steps": 300}})
     assert e.result("integrated_gradients").info["completeness_gap_relative"] < 1e-2
+
+
+def test_xlnet_pools_its_last_position_and_scores_the_shorter_texts(tokenizer):
+    """XLNet reads its last token too (summary_type "last"): the probe finds left padding, and
+    leave-one-out and deletion curves equal the model on the shorter texts."""
+    from transformers import XLNetConfig, XLNetForSequenceClassification
+
+    torch.manual_seed(0)
+    config = XLNetConfig(
+        vocab_size=tokenizer.vocab_size, d_model=16, n_layer=2, n_head=2, d_inner=32, num_labels=2
+    )
+    model = XLNetForSequenceClassification(config).eval()
+    with torch.no_grad():
+        model.logits_proj.weight.mul_(20)
+    ex = Explainer(model, tokenizer, device="cpu", batch_size=4)
+    assert ex.adapter.padding_side == "left"
+    e = ex.explain(TEXT, methods=["leave_one_out"])
+    ids = tokenizer(TEXT)["input_ids"]
+    full = logits_of(model, ids)[e.target]
+    for i in range(1, len(ids) - 1):
+        expected = full - logits_of(model, ids[:i] + ids[i + 1 :])[e.target]
+        assert e.result("leave_one_out").scores[i] == pytest.approx(float(expected), abs=1e-4)
+    ev = ex.evaluate(e, {"aopc": {"removal": "delete", "k": 3}})
+    probabilities = ev.results["leave_one_out"]["aopc"].info["probabilities"]
+    order = np.argsort(-e.scores("leave_one_out"), kind="stable")
+    for k in range(1, 4):
+        kept = [t for t, w in zip(ids, e.word_index) if w not in set(order[:k].tolist())]
+        p = torch.softmax(logits_of(model, kept), -1)[e.target]
+        assert probabilities[k] == pytest.approx(float(p), abs=1e-4), k

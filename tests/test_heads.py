@@ -104,3 +104,40 @@ def test_what_needs_one_predicted_class_is_refused(multi_label, tmp_path):
 def test_a_regression_head_is_refused(tokenizer, config):
     with pytest.raises(ExplainError, match="regression head"):
         Explainer(bert(tokenizer, **config), tokenizer, device="cpu")
+
+
+def _unsupported(tokenizer):
+    from transformers import (
+        BartConfig,
+        BartForSequenceClassification,
+        LongformerConfig,
+        LongformerForSequenceClassification,
+        T5Config,
+        T5ForSequenceClassification,
+    )
+
+    v, small = tokenizer.vocab_size, {"num_labels": 2}
+    yield BartForSequenceClassification(
+        BartConfig(
+            vocab_size=v, d_model=16, encoder_layers=1, decoder_layers=1,
+            encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32,
+            decoder_ffn_dim=32, pad_token_id=0, eos_token_id=102, **small,
+        )
+    )  # fmt: skip
+    yield T5ForSequenceClassification(
+        T5Config(vocab_size=v, d_model=16, d_kv=8, d_ff=32, num_layers=1, num_heads=2, **small)
+    )
+    yield LongformerForSequenceClassification(
+        LongformerConfig(
+            vocab_size=v, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+            intermediate_size=32, attention_window=[4], max_position_embeddings=64, **small,
+        )
+    )  # fmt: skip
+
+
+def test_a_model_that_cannot_run_from_embeddings_is_refused_up_front(tokenizer):
+    """Not a crash in the middle of a method: an ExplainError when the Explainer is made."""
+    for model in _unsupported(tokenizer):
+        name = type(model).__name__
+        with pytest.raises(ExplainError, match=f"{name} cannot run from input embeddings"):
+            Explainer(model.eval(), tokenizer, device="cpu")

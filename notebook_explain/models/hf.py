@@ -100,7 +100,7 @@ class HFAdapter:
                 getattr(config, "max_position_embeddings", None),
                 getattr(tokenizer, "model_max_length", None),
             )
-            if isinstance(x, int) and x < 100_000
+            if isinstance(x, int) and 0 < x < 100_000  # XLNet says -1: no limit
         ]
         self.max_length = min(limits, default=512)
 
@@ -213,7 +213,16 @@ class HFAdapter:
             emb = self.embed(ids)
             pad = self.embed(torch.full_like(ids[:, :1], self.pad_id))
             one, none = torch.ones_like(ids), torch.zeros_like(ids[:, :1])
-            plain = self._logits(emb, one, None, "right")
+            try:
+                plain = self._logits(emb, one, None, "right")
+            except Exception as err:  # noqa: BLE001 - any failure here means: cannot run at all
+                raise ExplainError(
+                    f"{type(self.model).__name__} cannot run from input embeddings, which every "
+                    f"method here feeds it ({type(err).__name__}: {str(err)[:200]}). Encoder-"
+                    "decoder classifiers (BART, T5) and some others (XLNet, Longformer) are not "
+                    "supported yet; wrap the model in a ModelAdapter whose logits() maps "
+                    "embeddings to class logits, or use an encoder or decoder classifier."
+                ) from err
             for side, rows, mask in (
                 ("right", torch.cat([emb, pad], 1), torch.cat([one, none], 1)),
                 ("left", torch.cat([pad, emb], 1), torch.cat([none, one], 1)),
