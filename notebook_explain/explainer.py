@@ -11,7 +11,7 @@ import torch
 from .errors import ExplainError, check_callbacks, excerpt
 from .explanation import Explanation, MethodResult
 from .methods import available_methods, get_method
-from .methods.base import resolve_methods
+from .methods.base import InputSize, resolve_methods
 from .methods.context import AttributionContext, Batching
 from .methods.likelihood import Likelihoods
 from .models.base import ModelAdapter, check_hooks, head_of
@@ -19,6 +19,8 @@ from .outputs import check_output, class_probabilities
 from .spans import span_levels
 
 DEFAULT_METHODS = ("signed_grad_input", "integrated_gradients", "leave_one_out")
+#: ``show()`` adds ``input_reduction`` to its defaults when it should take at most this long
+SHOW_BUDGET_SECONDS = 10.0
 
 
 def _adapter_for(model, tokenizer, device, class_names) -> ModelAdapter:
@@ -303,6 +305,44 @@ class Explainer:
             span_source=span_source,
         )
 
+    def estimate(self, text: str, methods=None, text_pair: str | None = None) -> dict[str, dict]:
+        """What ``explain(text, methods)`` would cost, before running it: for each method, the
+        ``rows`` it runs through the model (``Method.rows``: exact for the occlusions, LOO,
+        LIME and IG; an upper bound for input reduction and marginalization) and the
+        ``seconds`` they should take here, from one timed pass of this input on this model and
+        device (a backward pass counted as two forward ones)."""
+        self._check_text(text)
+        if text_pair is not None:
+            self._check_text(text_pair, "text_pair")
+        resolved = resolve_methods(methods, DEFAULT_METHODS)
+        encoded = self.adapter.encode(text, text_pair)
+        size = InputSize(encoded.length, int((~encoded.special_mask).sum()), len(encoded.words))
+        per_row = self._seconds_per_row(encoded)
+        estimates = {}
+        for name, (method, params) in resolved.items():
+            rows = int(method.rows(size, **params))
+            estimates[name] = {
+                "rows": rows,
+                "seconds": rows * per_row * (3 if method.backward else 1),
+            }
+        return estimates
+
+    def _seconds_per_row(self, encoded) -> float:
+        """Seconds per row of a forward pass of ``encoded`` in a batch as large as the methods'
+        (the faster of two)."""
+        rows = max(1, min(self.batch_size, self.max_batch_tokens // encoded.length))
+        with torch.no_grad(), self.adapter.inference():
+            batch = self.adapter.embed(encoded.input_ids).expand(rows, -1, -1)
+            mask = encoded.attention_mask.expand(rows, -1)
+            types = encoded.token_type_ids
+            types = None if types is None else types.expand(rows, -1)
+            times = []
+            for _ in range(2):
+                start = time.perf_counter()
+                self.adapter.logits(batch, mask, types)
+                times.append(time.perf_counter() - start)
+        return min(times) / rows
+
     def evaluate(self, explanation: Explanation, metrics=None, on_progress=None, check=None):
         """Faithfulness and plausibility metrics for every method of ``explanation``, with this
         explainer's model (``metrics.evaluate``): ``metrics`` are names or a dict of name →
@@ -336,14 +376,19 @@ class Explainer:
     def show(self, text: str, methods=None, target=None, evaluate: bool = False, **kwargs):
         """Explain ``text`` and return the live widget (display it, or make it a cell's last line).
 
-        ``methods`` defaults to ``DEFAULT_METHODS`` plus ``input_reduction`` (the reduction
-        stepper). The widget can edit the text, switch the target class, add methods and change
+        ``methods`` defaults to ``DEFAULT_METHODS``, plus ``input_reduction`` (the reduction
+        stepper) when ``estimate`` says it takes at most ``SHOW_BUDGET_SECONDS`` (its cost grows
+        with the square of the length; else the widget's reduction tab computes it on request).
+        The widget can edit the text, switch the target class, add methods and change
         their parameters: each recomputes here, in the kernel. ``evaluate=True`` also computes
         each method's faithfulness up front (what its Faithfulness button does). Keyword arguments
         go to ``explain``.
         """
         if methods is None:
-            methods = [*DEFAULT_METHODS, "input_reduction"]
+            methods = list(DEFAULT_METHODS)
+            cost = self.estimate(text, ["input_reduction"], kwargs.get("text_pair"))
+            if cost["input_reduction"]["seconds"] <= SHOW_BUDGET_SECONDS:
+                methods.append("input_reduction")
         explanation = self.explain(text, methods=methods, target=target, **kwargs)
         return explanation.widget(explainer=self, evaluate=evaluate)
 

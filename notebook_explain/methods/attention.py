@@ -79,6 +79,9 @@ class Attention(Method):
         "head": Param(0, "Head to read in raw mode.", low=0),
     }
 
+    def rows(self, size, **_) -> int:
+        return 1  # one pass that returns the attention probabilities
+
     def attribute(self, ctx, mode: str, layer: int, head: int) -> Attribution:
         attentions = ctx.adapter.attentions(
             ctx.embeddings, ctx.encoded.attention_mask, ctx.encoded.token_type_ids

@@ -19,6 +19,16 @@ if TYPE_CHECKING:
     from .context import AttributionContext
 
 
+@dataclass(frozen=True)
+class InputSize:
+    """What a method's cost depends on: the input's ``tokens`` (special ones included), the
+    ``perturbable`` ones (the rest) and its ``words``."""
+
+    tokens: int
+    perturbable: int
+    words: int
+
+
 @dataclass
 class Attribution:
     """What ``Method.attribute`` returns: token scores plus method-specific diagnostics (``info``,
@@ -43,9 +53,16 @@ class Method:
     description: str = ""
     #: False for scores that are not faithful attributions (the widget shows a caveat)
     faithful: bool = True
+    #: whether the rows of ``rows`` also run a backward pass (about twice a forward pass)
+    backward: bool = False
 
     def attribute(self, ctx: "AttributionContext", **params) -> Attribution:
         raise NotImplementedError
+
+    def rows(self, size: InputSize, **params) -> int:
+        """How many input rows the method runs through the model besides the input's own pass,
+        for an input of ``size`` (its cost, estimated before it runs: ``Explainer.estimate``)."""
+        return 0
 
     def metadata(self) -> dict:
         return {

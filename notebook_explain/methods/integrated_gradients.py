@@ -54,6 +54,11 @@ class IntegratedGradients(Method):
         ),
     }
 
+    backward = True
+
+    def rows(self, size, steps: int, **_) -> int:
+        return steps + 1  # the path, and the baseline
+
     def attribute(self, ctx, steps: int, rule: str, baseline: str) -> Attribution:
         alphas, weights = quadrature(rule, steps)
         x, base = ctx.embeddings, baseline_embeddings(ctx, baseline)

@@ -98,6 +98,9 @@ class Lime(Method):
         "alpha": Param(1.0, "Ridge penalty on the word coefficients (0: none).", low=0.0),
     }
 
+    def rows(self, size, samples: int, **_) -> int:
+        return samples
+
     def attribute(
         self, ctx, samples: int, seed: int, removal: str, kernel_width: float, alpha: float
     ) -> Attribution:

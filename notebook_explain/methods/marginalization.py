@@ -222,6 +222,12 @@ class Marginalization(Method):
         ),
     }
 
+    def rows(self, size, likelihood, unit, max_candidates, **_) -> int:
+        """At most ``max_candidates`` filled inputs per unit, plus a masked-LM pass per unit;
+        with no cap, a BERT-sized vocabulary's 30,522 candidates per unit stand in."""
+        units = size.words if unit == "word" else size.perturbable
+        return units * (max_candidates or 30_522) + (units if likelihood == "mlm" else 0)
+
     def attribute(self, ctx, likelihood, sigma, unit, max_candidates) -> Attribution:
         if ctx.likelihoods is None:
             raise ExplainError(

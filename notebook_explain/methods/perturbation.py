@@ -57,6 +57,9 @@ class Occlusion(Method):
     def __init__(self, name: str, replacement: str, description: str):
         self.name, self.replacement, self.description = name, replacement, description
 
+    def rows(self, size, unit: str) -> int:
+        return size.words if unit == "word" else size.perturbable
+
     def attribute(self, ctx, unit: str) -> Attribution:
         units = _units(ctx, unit)
         if self.replacement == "zero":
@@ -74,6 +77,9 @@ class LeaveOneOut(Method):
     requires = frozenset({EMBEDDINGS})
     description = "Change in the output when the token (or word) is deleted from the sequence."
     params: ClassVar[dict[str, Param]] = {"unit": UNIT}
+
+    def rows(self, size, unit: str) -> int:
+        return size.words if unit == "word" else size.perturbable
 
     def attribute(self, ctx, unit: str) -> Attribution:
         units = _units(ctx, unit)

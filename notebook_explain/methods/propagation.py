@@ -76,6 +76,11 @@ class LRP(Method):
         )
     }
 
+    backward = True
+
+    def rows(self, size, **_) -> int:
+        return 1  # one pass under the rule
+
     def attribute(self, ctx, epsilon: float) -> Attribution:
         _check_logit(ctx, self.name)
         x = ctx.embeddings
@@ -106,6 +111,11 @@ class DeepLift(Method):
             "zero", "Reference embedding for each non-special token.", choices=BASELINES
         ),
     }
+
+    backward = True
+
+    def rows(self, size, **_) -> int:
+        return 2  # the input and its reference, under the rule
 
     def attribute(self, ctx, baseline: str) -> Attribution:
         _check_logit(ctx, self.name)

@@ -99,6 +99,11 @@ class InputReduction(Method):
         ),
     }
 
+    def rows(self, size, beam: int, **_) -> int:
+        """At most: every one-token deletion of every beam state at every step, n + … + 2."""
+        n = size.perturbable
+        return beam * (n * (n + 1) // 2 - 1)
+
     def attribute(self, ctx, base: str, beam: int) -> Attribution:
         if ctx.head != "softmax":
             raise ExplainError(
