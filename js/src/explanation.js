@@ -79,6 +79,7 @@ export function prepareExplanation(raw) {
     predicted: probabilities.reduce((best, p, i) => (p > probabilities[best] ? i : best), 0),
     units,
     spanSource: String(raw.span_source ?? ""),
+    head: String(raw.head ?? "softmax"),
     results,
     byName: new Map(results.map((r) => [r.name, r])),
   };

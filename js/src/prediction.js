@@ -23,6 +23,7 @@ export function createHeader(ctx) {
   });
   const truncated = h("span", { class: "ne-warning" });
   const bars = h("div", { class: "ne-prediction", "data-testid": "ne-prediction" });
+  const note = h("p", { class: "ne-hint", "data-testid": "ne-target-note" });
   const levelButtons = LEVELS.map(([level, label]) =>
     h("button", {
       type: "button",
@@ -35,6 +36,7 @@ export function createHeader(ctx) {
   const el = h("div", { class: "ne-header" }, [
     h("div", { class: "ne-bar" }, [model, output, target, truncated]),
     bars,
+    note,
     h("div", { class: "ne-bar ne-levels", role: "group", "aria-label": "Units" }, ["Show ", ...levelButtons]),
   ]);
   const changed = tracker();
@@ -58,6 +60,8 @@ export function createHeader(ctx) {
           bars,
           exp.classNames.map((name, i) => classRow(name, exp.probabilities[i], i === exp.predicted, i === exp.target)),
         );
+        note.textContent = targetNote(exp);
+        note.hidden = !note.textContent;
       }
       // while busy it keeps showing the class just asked for
       if (!ctx.get("busy")) target.value = String(exp.target);
@@ -73,6 +77,22 @@ export function createHeader(ctx) {
       }
     },
   };
+}
+
+/** What to keep in mind when reading the scores: another class than the predicted one, or a
+ * multi-label model whose class probabilities are each their own. */
+function targetNote(exp) {
+  const notes = [];
+  const target = exp.classNames[exp.target];
+  if (exp.head === "sigmoid") {
+    notes.push("A multi-label model: each class's probability is its own, and they need not add up to 1.");
+  } else if (exp.target !== exp.predicted) {
+    notes.push(
+      `Explaining “${target}”, not the predicted “${exp.classNames[exp.predicted]}”: ` +
+        `the scores are evidence for “${target}”, and words that speak for the predicted class score negative.`,
+    );
+  }
+  return notes.join(" ");
 }
 
 function classRow(name, probability, predicted, explained) {

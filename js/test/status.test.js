@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import test from "node:test";
-import { mount, setValue } from "../testing/helpers.js";
+import { makeExplanation, mount, setValue } from "../testing/helpers.js";
 
 test("the error trait is shown and dismissed", () => {
   const { $, model } = mount();
@@ -149,4 +149,16 @@ test("a display-only widget or static page shows no control that needs the kerne
   assert.ok(tab(shown).hidden && !tab(live).hidden);
   shown.model.set("influence", { status: "ready", method: "knn", proponents: [], opponents: [], test_token: null });
   assert.ok(!tab(shown).hidden); // an exported ranking is still shown
+});
+
+test("the header says when the explained class is not the predicted one, or the model is multi-label", () => {
+  const { $, model } = mount();
+  const note = $('[data-testid="ne-target-note"]');
+  assert.ok(note.hidden); // the fixture explains its predicted class
+  model.set("explanation", makeExplanation({ target: 0 }));
+  assert.ok(!note.hidden);
+  assert.match(note.textContent, /not the predicted/);
+  model.set("explanation", makeExplanation({ head: "sigmoid" }));
+  assert.match(note.textContent, /multi-label/);
+  assert.doesNotMatch(note.textContent, /not the predicted/);
 });
