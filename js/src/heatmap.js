@@ -83,7 +83,8 @@ export function createHeatmap(ctx) {
       if (labelled(spans, result)) {
         data = result.levels[level];
         labelUnits(spans, units, data);
-        legend.update(result.signed, data.max);
+        const exp = ctx.explanation();
+        legend.update(result.signed, data.max, exp.classNames[exp.target]);
       }
       const cut = Math.min(Math.max(Number(ctx.get("threshold")) || 0, 0), 1);
       if (coloured(spans, result, cut)) {

@@ -127,8 +127,11 @@ test("the legend shows −max, 0 and +max (0 and max when unsigned)", () => {
   const { $, model } = mount();
   const labels = () => [...$(".ne-legend-labels").children].map((s) => s.textContent);
   assert.deepEqual(labels(), ["−0.7000", "0", "+0.7000"]);
+  const words = () => [...$('[data-testid="ne-legend-words"]').children].map((s) => s.textContent);
+  assert.deepEqual(words(), ["← against “positive”", "for “positive” →"]); // the ends, in words
   model.set("method", "grad_norm");
   assert.deepEqual(labels(), ["0", "0.9000"]); // words: max is "good"
+  assert.deepEqual(words(), ["less important", "more important →"]);
 });
 
 test("clicking a unit selects it and asks the kernel for its influence", () => {
