@@ -49,3 +49,14 @@ def test_an_unwritable_place_is_reported(tmp_path):
     blocked.write_text("x")
     with pytest.raises(ExplainError, match="does not exist|Cannot write"):
         _explanation().to_html(blocked / "page.html")
+
+
+def test_an_export_gets_the_mode_a_plain_write_would(tmp_path):
+    page = tmp_path / "page.html"
+    _explanation().to_html(page)
+    plain = tmp_path / "plain.html"
+    plain.write_text("x")
+    assert page.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777  # not the temp file's 0600
+    page.chmod(0o640)
+    _explanation().to_html(page)  # rewriting keeps the file's own mode
+    assert page.stat().st_mode & 0o777 == 0o640
