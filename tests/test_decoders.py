@@ -42,6 +42,27 @@ def logits_of(model, ids) -> torch.Tensor:
         return model(input_ids=torch.tensor([ids])).logits[0].double()
 
 
+def assert_leave_one_out_is_the_shorter_texts(model, ids, e, tokens):
+    """Each of ``tokens``' LOO score is the logit drop of the text without that token."""
+    full = logits_of(model, ids)[e.target]
+    for i in tokens:
+        expected = full - logits_of(model, ids[:i] + ids[i + 1 :])[e.target]
+        assert e.result("leave_one_out").scores[i] == pytest.approx(float(expected), abs=1e-4), i
+
+
+def assert_deletion_curve_is_the_shorter_texts(ex, model, ids, e, k=3):
+    """AOPC's deleted inputs (padded in a batch) score what the model says for each shorter
+    text on its own: the top 1..k words of leave_one_out removed."""
+    ev = ex.evaluate(e, {"aopc": {"removal": "delete", "k": k}})
+    probabilities = ev.results["leave_one_out"]["aopc"].info["probabilities"]
+    order = np.argsort(-e.scores("leave_one_out"), kind="stable")
+    for top in range(1, k + 1):
+        removed = set(order[:top].tolist())
+        kept = [t for t, w in zip(ids, e.word_index) if w not in removed]
+        p = torch.softmax(logits_of(model, kept), -1)[e.target]
+        assert probabilities[top] == pytest.approx(float(p), abs=1e-4), top
+
+
 def test_the_probe_finds_each_models_padding(gpt2, hf_explainer):
     _, _, ex = gpt2
     assert ex.adapter.padding_side == "left" and hf_explainer.adapter.padding_side == "right"
@@ -77,9 +98,7 @@ def test_leave_one_out_equals_the_shorter_texts(gpt2):
     model, tokenizer, ex = gpt2
     e = ex.explain(TEXT, methods=["leave_one_out"])
     ids = tokenizer(TEXT)["input_ids"]
-    full = logits_of(model, ids)[e.target]
-    expected = [full - logits_of(model, ids[:i] + ids[i + 1 :])[e.target] for i in range(len(ids))]
-    np.testing.assert_allclose(e.scores("leave_one_out", "token"), expected, atol=1e-4)
+    assert_leave_one_out_is_the_shorter_texts(model, ids, e, range(len(ids)))
 
 
 def test_deletion_metrics_and_reduction_score_the_shorter_texts(gpt2):
@@ -90,13 +109,7 @@ def test_deletion_metrics_and_reduction_score_the_shorter_texts(gpt2):
         kept = [ids[i] for i in step["remaining"]]
         p = torch.softmax(logits_of(model, kept), -1)[e.target]
         assert step["probability"] == pytest.approx(float(p), abs=1e-4)
-    ev = ex.evaluate(e, {"aopc": {"removal": "delete", "k": 3}})
-    probabilities = ev.results["leave_one_out"]["aopc"].info["probabilities"]
-    order = np.argsort(-e.scores("leave_one_out"), kind="stable")
-    for k in range(1, 4):
-        kept = [t for t, w in zip(ids, e.word_index) if w not in set(order[:k].tolist())]
-        p = torch.softmax(logits_of(model, kept), -1)[e.target]
-        assert probabilities[k] == pytest.approx(float(p), abs=1e-4), k
+    assert_deletion_curve_is_the_shorter_texts(ex, model, ids, e)
 
 
 def test_integrated_gradients_is_complete_on_a_decoder(gpt2):
@@ -121,14 +134,5 @@ def test_xlnet_pools_its_last_position_and_scores_the_shorter_texts(tokenizer):
     assert ex.adapter.padding_side == "left"
     e = ex.explain(TEXT, methods=["leave_one_out"])
     ids = tokenizer(TEXT)["input_ids"]
-    full = logits_of(model, ids)[e.target]
-    for i in range(1, len(ids) - 1):
-        expected = full - logits_of(model, ids[:i] + ids[i + 1 :])[e.target]
-        assert e.result("leave_one_out").scores[i] == pytest.approx(float(expected), abs=1e-4)
-    ev = ex.evaluate(e, {"aopc": {"removal": "delete", "k": 3}})
-    probabilities = ev.results["leave_one_out"]["aopc"].info["probabilities"]
-    order = np.argsort(-e.scores("leave_one_out"), kind="stable")
-    for k in range(1, 4):
-        kept = [t for t, w in zip(ids, e.word_index) if w not in set(order[:k].tolist())]
-        p = torch.softmax(logits_of(model, kept), -1)[e.target]
-        assert probabilities[k] == pytest.approx(float(p), abs=1e-4), k
+    assert_leave_one_out_is_the_shorter_texts(model, ids, e, range(1, len(ids) - 1))
+    assert_deletion_curve_is_the_shorter_texts(ex, model, ids, e)
