@@ -143,7 +143,7 @@ def model_fingerprint(adapter, head: bool = False) -> str:
 
 
 def weights_fingerprint(adapter) -> str:
-    """``model_fingerprint`` over every parameter, the head's included (about 0.1 s for MiniLM's
+    """``model_fingerprint`` over every parameter, the head's included (0.07 s for MiniLM's
     22M parameters on a CPU): what an index checks before each query."""
     return model_fingerprint(adapter, head=True)
 
