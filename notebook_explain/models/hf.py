@@ -1,7 +1,16 @@
-"""Adapter for any Hugging Face ``AutoModelForSequenceClassification`` and its tokenizer."""
+"""Adapter for any Hugging Face ``AutoModelForSequenceClassification`` and its tokenizer.
+
+Every method feeds the model input embeddings. Most models take them as ``inputs_embeds``; those
+whose forward needs ``input_ids`` (T5 and BART find their end-of-sequence token in the ids,
+Longformer builds its global attention from them) get structural ids (padding where the mask is
+0, the end-of-sequence token at each row's last real position) while a forward hook replaces
+the word-embedding layer's output with the explained embeddings. Which way a model is fed is
+chosen when the adapter is made, and checked against the model run on real ids.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 import numpy as np
@@ -67,7 +76,6 @@ class HFAdapter:
         self.tokenizer = tokenizer
         self._embedding = embedding
         config = model.config
-        self.name = getattr(config, "_name_or_path", "") or type(model).__name__
         if class_names is None:
             id2label = getattr(config, "id2label", None) or {}
             class_names = [str(id2label.get(i, f"class_{i}")) for i in range(config.num_labels)]
@@ -76,16 +84,29 @@ class HFAdapter:
                 f"class_names has {len(class_names)} names but the model has {config.num_labels} classes."
             )
         self.class_names = list(class_names)
-        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+        self.name = _short_name(config, model)
+        self.pad_id = next(
+            (i for i in (tokenizer.pad_token_id, config.pad_token_id) if isinstance(i, int)), 0
+        )  # a decoder without a pad token is padded on the left, under a 0 mask: any id serves
         self.unk_id = tokenizer.unk_token_id if tokenizer.unk_token_id is not None else self.pad_id
         self.mask_id = tokenizer.mask_token_id
-        self.padding_side = "right"  # what the probe pads with
+        #: every embedding module that shares the word embeddings' weight (an encoder-decoder
+        #: has three: the shared one, the encoder's and the decoder's)
+        self._embeddings = [
+            m
+            for m in model.modules()
+            if isinstance(m, torch.nn.Embedding) and m.weight is getattr(embedding, "weight", None)
+        ] or [embedding]
+        #: "inputs_embeds", or "ids" for a model fed structural ids and hooked embeddings
+        self.feed = self._choose_feed()
         #: where rows of different lengths are padded (``_padding_side``; None: nowhere)
         self.padding_side = self._padding_side()
         #: the position the classifier reads: an encoder's first ([CLS], <s>); a model that must
         #: be padded on the left reads its last (GPT-2, Llama, Qwen2, XLNet)
         self.pooled_position = "last" if self.padding_side == "left" else "first"
-        capabilities = {EMBEDDINGS, ATTENTION, VOCABULARY}
+        capabilities = {EMBEDDINGS, VOCABULARY}
+        if self._attention_is_readable():
+            capabilities.add(ATTENTION)
         if self.mask_id is not None:
             capabilities.add(MASK_TOKEN)
         from ..propagation.transformer import PROPAGATION_MODEL_TYPES  # transformers' BERT modules
@@ -94,15 +115,7 @@ class HFAdapter:
             capabilities.add(PROPAGATION)
         self.capabilities = frozenset(capabilities)
         self.attention_normalizer = {"normalizer": "softmax"}
-        limits = [
-            x
-            for x in (
-                getattr(config, "max_position_embeddings", None),
-                getattr(tokenizer, "model_max_length", None),
-            )
-            if isinstance(x, int) and 0 < x < 100_000  # XLNet says -1: no limit
-        ]
-        self.max_length = min(limits, default=512)
+        self.max_length = _length_limit(model, tokenizer)
 
     def encode(self, text: str, text_pair: str | None = None) -> Encoded:
         full = self.tokenizer(
@@ -192,43 +205,147 @@ class HFAdapter:
         return self._embedding(input_ids)
 
     def logits(self, embeddings, attention_mask, token_type_ids=None) -> torch.Tensor:
-        return self._logits(embeddings, attention_mask, token_type_ids, self.padding_side)
+        return self._logits(embeddings, attention_mask, token_type_ids, self.padding_side).logits
 
-    def _logits(self, embeddings, attention_mask, token_type_ids, side) -> torch.Tensor:
-        kwargs = {"inputs_embeds": embeddings, "attention_mask": attention_mask}
+    def _logits(self, embeddings, attention_mask, token_type_ids, side, **options):
+        kwargs = {"attention_mask": attention_mask, **options}
         if token_type_ids is not None:
             kwargs["token_type_ids"] = token_type_ids
         if side == "left":  # the real tokens keep the positions they have without padding
             kwargs["position_ids"] = (attention_mask.long().cumsum(-1) - 1).clamp(min=0)
-        return self.model(**kwargs).logits
+        with self._pad_token():
+            if self.feed == "inputs_embeds":
+                return self.model(inputs_embeds=embeddings, **kwargs)
+            ids = self._structural_ids(attention_mask)
+            with self._embedding_output(ids, embeddings):
+                return self.model(input_ids=ids, **kwargs)
+
+    @contextlib.contextmanager
+    def _pad_token(self):
+        """A model whose config names no pad token (GPT-2's) refuses batches of more than one
+        row; within the block its config names ``pad_id``, and after it nothing again."""
+        config = self.model.config
+        if config.pad_token_id is not None:
+            yield
+            return
+        config.pad_token_id = self.pad_id
+        try:
+            yield
+        finally:
+            config.pad_token_id = None
+
+    def _structural_ids(self, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Ids that carry a batch's structure only: padding where the mask is 0, an ordinary
+        token elsewhere, and the end-of-sequence token at each row's last real position (where
+        T5's and BART's heads pool)."""
+        special = set(self.tokenizer.all_special_ids) | {self.pad_id}
+        filler = next(i for i in range(len(self.tokenizer)) if i not in special)
+        real = attention_mask.bool()
+        ids = torch.where(real, filler, self.pad_id)
+        eos = self.model.config.eos_token_id
+        eos = eos[0] if isinstance(eos, (list, tuple)) else eos
+        vocabulary = getattr(self._embedding, "num_embeddings", len(self.tokenizer))
+        if isinstance(eos, int) and 0 <= eos < vocabulary:
+            positions = torch.arange(real.shape[1], device=real.device)
+            last = torch.where(real, positions, -1).amax(-1, keepdim=True)
+            ids = torch.where(positions == last, eos, ids)
+        return ids
+
+    @contextlib.contextmanager
+    def _embedding_output(self, ids: torch.Tensor, embeddings: torch.Tensor):
+        """Within the block, the word-embedding layers return ``embeddings`` for ``ids`` (and
+        for ids a model pads further, their own output past them), and the same embeddings
+        shifted one place right after the start token's for a decoder fed the ids shifted."""
+        length = ids.shape[1]
+
+        def replace(module, args, output):
+            seen = args[0]
+            if seen.shape[1] >= length and torch.equal(seen[:, :length], ids):
+                return torch.cat([embeddings.to(output.dtype), output[:, length:]], 1)
+            if seen.shape == ids.shape and torch.equal(seen[:, 1:], ids[:, :-1]):
+                return torch.cat([output[:, :1], embeddings[:, :-1].to(output.dtype)], 1)
+            raise ExplainError(
+                f"{type(self.model).__name__} looked up token ids that are neither its input nor "
+                "its input shifted for a decoder, so the explained embeddings cannot stand in "
+                "for them. Wrap the model in a ModelAdapter whose logits() maps embeddings to "
+                "class logits."
+            )
+
+        handles = [m.register_forward_hook(replace) for m in self._embeddings]
+        try:
+            yield
+        finally:
+            for handle in handles:
+                handle.remove()
+
+    def _choose_feed(self) -> str:
+        """ "inputs_embeds" when the model takes embeddings and says what it says for the ids,
+        else "ids" when hooked embeddings do; else an ExplainError. Checked on a short text."""
+        name = type(self.model).__name__
+        real = self.tokenizer("a good movie", return_tensors="pt")
+        ids = real["input_ids"].to(self.device)
+        one = torch.ones_like(ids)
+        failures = []
+        with torch.no_grad(), self.inference():
+            try:
+                expected = self.model(input_ids=ids, attention_mask=one)
+            except Exception as err:  # noqa: BLE001 - a model that cannot run at all
+                raise ExplainError(
+                    f"{name} fails on a short tokenized text ({type(err).__name__}: "
+                    f"{str(err)[:200]}); check that the tokenizer belongs to the model."
+                ) from err
+            logits = getattr(expected, "logits", None)
+            if not torch.is_tensor(logits) or tuple(logits.shape) != (1, len(self.class_names)):
+                raise ExplainError(
+                    f"{name} is not a sequence classifier: it returns no (batch, classes) "
+                    "logits. Load the model with AutoModelForSequenceClassification."
+                )
+            for feed in ("inputs_embeds", "ids"):
+                self.feed = feed
+                try:
+                    got = self._logits(self.embed(ids), one, None, "right").logits
+                except Exception as err:  # noqa: BLE001 - this feed does not work: try the next
+                    failures.append(f"{feed}: {type(err).__name__}: {str(err)[:160]}")
+                    continue
+                if torch.allclose(got, logits, atol=1e-4, rtol=1e-4):
+                    return feed
+                failures.append(f"{feed}: the logits differ from the model run on the ids")
+        raise ExplainError(
+            f"{name} cannot be fed input embeddings, which every method here does "
+            f"({'; '.join(failures)}). Wrap the model in a ModelAdapter whose logits() maps "
+            "embeddings to class logits."
+        )
+
+    def _attention_is_readable(self) -> bool:
+        """Whether ``attentions`` gives full self-attention maps over the input: not for T5 and
+        BART (their heads pool in the decoder) nor for local, windowed attention (Longformer)."""
+        if getattr(self.model.config, "is_encoder_decoder", False):
+            return False
+        ids = self.tokenizer("a good movie", return_tensors="pt")["input_ids"].to(self.device)
+        with self.inference():
+            try:
+                self.attentions(self.embed(ids), torch.ones_like(ids))
+            except ExplainError:
+                return False
+        return True
 
     def _padding_side(self) -> str | None:
         """Where rows of different lengths can be padded without changing the output: "right"
         (encoders), "left" with positions from the mask (decoders, which read the last
         position: they cannot find padding in embeddings), or None. Found by trying both on a
         short input, so that nothing pads a batch in a way that changes what the model says."""
-        ids = [i for i in range(min(len(self.tokenizer), 64)) if i != self.pad_id][:4]
-        ids = torch.tensor([ids], device=self.device)
+        ids = self.tokenizer("a good movie", return_tensors="pt")["input_ids"].to(self.device)
         with torch.no_grad(), self.inference():
             emb = self.embed(ids)
             pad = self.embed(torch.full_like(ids[:, :1], self.pad_id))
             one, none = torch.ones_like(ids), torch.zeros_like(ids[:, :1])
-            try:
-                plain = self._logits(emb, one, None, "right")
-            except Exception as err:  # noqa: BLE001 - any failure here means: cannot run at all
-                raise ExplainError(
-                    f"{type(self.model).__name__} cannot run from input embeddings, which every "
-                    f"method here feeds it ({type(err).__name__}: {str(err)[:200]}). Encoder-"
-                    "decoder classifiers (BART, T5) and some others (XLNet, Longformer) are not "
-                    "supported yet; wrap the model in a ModelAdapter whose logits() maps "
-                    "embeddings to class logits, or use an encoder or decoder classifier."
-                ) from err
+            plain = self._logits(emb, one, None, "right").logits
             for side, rows, mask in (
                 ("right", torch.cat([emb, pad], 1), torch.cat([one, none], 1)),
                 ("left", torch.cat([pad, emb], 1), torch.cat([none, one], 1)),
             ):
                 try:
-                    padded = self._logits(rows, mask, None, side)
+                    padded = self._logits(rows, mask, None, side).logits
                 except (TypeError, ValueError, RuntimeError):  # e.g. no position_ids argument
                     continue
                 if torch.allclose(padded, plain, atol=1e-4, rtol=1e-4):
@@ -280,25 +397,57 @@ class HFAdapter:
         The sdpa and flash kernels return no attention probabilities, so this pass runs with
         eager attention; every config's attention setting is put back afterwards.
         """
-        kwargs = {"inputs_embeds": embeddings, "attention_mask": attention_mask}
-        if token_type_ids is not None:
-            kwargs["token_type_ids"] = token_type_ids
         configs = _configs(self.model)
         saved = [config._attn_implementation_internal for config in configs]
         try:
             if self.model.config._attn_implementation != "eager":
                 self.model.set_attn_implementation("eager")
             with torch.no_grad():
-                attentions = self.model(**kwargs, output_attentions=True).attentions
+                attentions = self._logits(
+                    embeddings,
+                    attention_mask,
+                    token_type_ids,
+                    self.padding_side,
+                    output_attentions=True,
+                ).attentions
         finally:
             for config, implementation in zip(configs, saved):
                 config._attn_implementation_internal = implementation
+        name = type(self.model).__name__
         if not attentions or any(a is None for a in attentions):
             raise ExplainError(
-                f"{type(self.model).__name__} returned no attention probabilities. Load it with "
+                f"{name} returned no attention probabilities. Load it with "
                 'attn_implementation="eager" to explain it with attention.'
             )
+        length = embeddings.shape[1]
+        if any(a.shape[-2:] != (length, length) for a in attentions):
+            raise ExplainError(
+                f"{name}'s attention is not a distribution over the input tokens (its maps are "
+                f"{tuple(attentions[0].shape[-2:])} for {length} tokens: local or windowed "
+                "attention), so it cannot be read as token importance; use another method."
+            )
         return torch.stack(attentions, dim=1)
+
+
+def _short_name(config, model) -> str:
+    """The model's short name: the last part of its hub name or folder, never a whole path."""
+    path = str(getattr(config, "_name_or_path", "") or "").rstrip("/\\")
+    return path.replace("\\", "/").rsplit("/", 1)[-1] or type(model).__name__
+
+
+def _length_limit(model, tokenizer) -> int:
+    """The most tokens the model takes: the smaller of the tokenizer's ``model_max_length`` and
+    the position table, which for RoBERTa-style models (positions counted after the padding
+    index) holds ``padding_idx + 1`` fewer; -1, None and huge sentinels mean no limit."""
+    limits = [getattr(tokenizer, "model_max_length", None)]
+    positions = getattr(model.config, "max_position_embeddings", None)
+    for name, module in model.named_modules():
+        if name.endswith("position_embeddings") and isinstance(module, torch.nn.Embedding):
+            offset = 0 if module.padding_idx is None else module.padding_idx + 1
+            positions = module.num_embeddings - offset
+            break
+    limits.append(positions)
+    return min((x for x in limits if isinstance(x, int) and 0 < x < 100_000), default=512)
 
 
 def _configs(model) -> list:
