@@ -23,9 +23,23 @@ DEFAULT_METHODS = ("signed_grad_input", "integrated_gradients", "leave_one_out")
 SHOW_BUDGET_SECONDS = 10.0
 
 
+def _unpipe(model, tokenizer):
+    """A transformers text-classification pipeline's model and tokenizer; anything else as is."""
+    task = getattr(model, "task", None)
+    if not (isinstance(task, str) and hasattr(model, "model") and hasattr(model, "tokenizer")):
+        return model, tokenizer
+    if task not in ("text-classification", "sentiment-analysis"):
+        raise ExplainError(
+            f"This is a {task!r} pipeline; notebook_explain explains text classifiers. Pass a "
+            "pipeline('text-classification', ...) or the classifier and its tokenizer."
+        )
+    return model.model, tokenizer if tokenizer is not None else model.tokenizer
+
+
 def _adapter_for(model, tokenizer, device, class_names) -> ModelAdapter:
     if isinstance(model, ModelAdapter):
         return model
+    model, tokenizer = _unpipe(model, tokenizer)
     from .models.classifiers import WordClassifier
 
     if isinstance(model, WordClassifier):
@@ -69,10 +83,12 @@ def _reusable(reuse, ctx, text, text_pair, levels, resolved) -> dict[str, Method
 class Explainer:
     """Explains a text classifier's predictions.
 
-    ``Explainer(model, tokenizer)`` takes any Hugging Face sequence classifier with its tokenizer,
-    a :class:`~notebook_explain.models.classifiers.WordClassifier` with its ``WordVocab``, or a
-    ready :class:`~notebook_explain.models.base.ModelAdapter`. ``device`` defaults to ``cuda:0``
-    when CUDA is available, else the CPU. Every batched pass (IG steps, perturbations) holds at
+    ``Explainer(model, tokenizer)`` takes any Hugging Face sequence classifier with its tokenizer
+    (or a text-classification ``pipeline`` alone; see also ``from_pretrained``), a
+    :class:`~notebook_explain.models.classifiers.WordClassifier` with its ``WordVocab``, or a
+    ready :class:`~notebook_explain.models.base.ModelAdapter`. ``name`` is the model's name in
+    views and exports (default: the last part of its hub name or folder, never a whole path).
+    ``device`` defaults to ``cuda:0`` when CUDA is available, else the CPU. Every batched pass (IG steps, perturbations) holds at
     most ``batch_size`` rows and ``max_batch_tokens`` tokens, so long inputs get smaller batches.
     """
 
@@ -85,11 +101,16 @@ class Explainer:
         batch_size: int = 64,
         max_batch_tokens: int = 4096,
         class_names=None,
+        name: str | None = None,
     ):
-        for name, value in (("batch_size", batch_size), ("max_batch_tokens", max_batch_tokens)):
+        for key, value in (("batch_size", batch_size), ("max_batch_tokens", max_batch_tokens)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ExplainError(f"{name} must be a positive integer, got {value!r}.")
+                raise ExplainError(f"{key} must be a positive integer, got {value!r}.")
+        if name is not None and not (isinstance(name, str) and name.strip()):
+            raise ExplainError(f"name must be a non-empty string, got {name!r}.")
         self.adapter = _adapter_for(model, tokenizer, device, class_names)
+        if name is not None:
+            self.adapter.name = name
         check_hooks(self.adapter)
         self.batch_size = batch_size
         self.max_batch_tokens = max_batch_tokens
@@ -100,6 +121,29 @@ class Explainer:
         #: a demo model's saved training checkpoints (TracIn), else None
         self.checkpoints = None
         self.training_index = None
+
+    @classmethod
+    def from_pretrained(cls, name_or_path: str, *, tokenizer=None, **kwargs) -> "Explainer":
+        """An Explainer for a Hugging Face hub name or a local folder, loaded with
+        ``AutoModelForSequenceClassification`` and ``AutoTokenizer`` (or the given
+        ``tokenizer``). Keyword arguments go to ``Explainer`` (``device``, ``batch_size``,
+        ``max_batch_tokens``, ``class_names``, ``name``); ``model_kwargs`` (a dict) goes to the
+        model's ``from_pretrained`` (``revision``, ``torch_dtype``, ...)."""
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        model_kwargs = kwargs.pop("model_kwargs", {})
+        try:
+            model = AutoModelForSequenceClassification.from_pretrained(name_or_path, **model_kwargs)
+            if tokenizer is None:
+                tokenizer = AutoTokenizer.from_pretrained(name_or_path)
+        except (OSError, ValueError) as err:
+            raise ExplainError(
+                f"Could not load {name_or_path!r} ({type(err).__name__}: {str(err)[:300]}). "
+                "Check the name or folder; offline, pass a local folder that holds config.json, "
+                "the weights and the tokenizer files, or a name already in the Hugging Face "
+                "cache with HF_HUB_OFFLINE=1 set."
+            ) from err
+        return cls(model, tokenizer, **kwargs)
 
     @classmethod
     def demo(cls, name: str = "minilm-sst2", **kwargs) -> "Explainer":

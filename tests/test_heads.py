@@ -2,6 +2,8 @@
 a softmax over the classes; a regression head is refused. Checked against the model's own
 outputs, re-predicted texts and IG's completeness, on a tiny random BERT with MiniLM's vocab."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -119,3 +121,26 @@ def test_a_model_without_a_classification_head_is_refused_up_front(tokenizer, mo
     model = getattr(transformers, model_class)(config).eval()
     with pytest.raises(ExplainError, match="AutoModelForSequenceClassification"):
         Explainer(model, tokenizer, device="cpu")
+
+
+def test_from_pretrained_loads_a_local_folder_under_its_short_name(minilm_path):
+    e = Explainer.from_pretrained(minilm_path, device="cpu")
+    assert e.adapter.name == Path(minilm_path).name and "/" not in e.adapter.name
+    named = Explainer.from_pretrained(minilm_path, device="cpu", name="my classifier")
+    assert named.explain("a fine film .", methods=["leave_one_out"]).model_name == "my classifier"
+
+
+def test_from_pretrained_says_what_to_do_when_nothing_loads(tmp_path):
+    with pytest.raises(ExplainError, match="offline, pass a local folder"):
+        Explainer.from_pretrained(str(tmp_path), device="cpu")
+
+
+def test_a_text_classification_pipeline_is_explained_as_its_model(hf_model, tokenizer):
+    from transformers import pipeline
+
+    pipe = pipeline("text-classification", model=hf_model, tokenizer=tokenizer, device="cpu")
+    text = "a gorgeous , witty , seductive movie ."
+    probabilities = Explainer(pipe, device="cpu").predict(text)
+    expected = {d["label"]: d["score"] for d in pipe(text, top_k=None)}
+    for name, p in zip(hf_model.config.id2label.values(), probabilities):
+        assert p == pytest.approx(expected[name], abs=1e-5)

@@ -5,10 +5,15 @@
 The integral uses a quadrature rule (``quadrature.py``); all steps, and the baseline itself, go
 through the model as batched forward+backward passes, built and summed a chunk at a time, so
 memory does not grow with the steps. Special tokens keep their own embedding in the baseline, so
-their score is 0. Completeness says Σ_i IG_i = S_y(e) − S_y(ē); the gap is reported in ``info``.
+their score is 0. Completeness says Σ_i IG_i = S_y(e) − S_y(ē); the gap is reported in ``info``,
+and a warning says when it exceeds ``GAP_WARNING`` of S_y(e) − S_y(ē): the integral has not
+converged, and more steps are needed.
 """
 
 from __future__ import annotations
+
+import math
+import warnings
 
 import torch
 
@@ -19,6 +24,8 @@ from .context import Rows
 from .quadrature import RULES, quadrature
 
 BASELINES = ("zero", "pad", "mask")
+#: the relative completeness gap above which IG warns that its integral has not converged
+GAP_WARNING = 0.05
 
 
 def baseline_embeddings(ctx, baseline: str) -> torch.Tensor:
@@ -73,13 +80,23 @@ class IntegratedGradients(Method):
         scores = ((x[0] - base[0]) * avg_grad).sum(-1).double().cpu().numpy()
         difference = output_input - output_baseline
         gap = float(scores.sum()) - difference
+        relative = abs(gap) / max(abs(difference), 1e-12)
+        if relative > GAP_WARNING and abs(difference) > 1e-6:
+            # the quadrature error falls at least as 1/steps: this many steps bring it to 1 %
+            needed = min(2000, math.ceil(steps * relative / 0.01))
+            warnings.warn(
+                f"integrated_gradients has not converged: its scores sum to {scores.sum():.4g} "
+                f"but S(input) − S(baseline) = {difference:.4g} (a {relative:.0%} gap with "
+                f"{steps} steps). Run it with more steps, e.g. steps={needed}.",
+                stacklevel=2,
+            )
         return Attribution(
             scores,
             {
                 "output_input": output_input,
                 "output_baseline": output_baseline,
                 "completeness_gap": gap,
-                "completeness_gap_relative": abs(gap) / max(abs(difference), 1e-12),
+                "completeness_gap_relative": relative,
             },
         )
 
