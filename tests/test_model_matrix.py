@@ -10,6 +10,8 @@
 ``python benchmarks/model_matrix.py`` prints the same matrix for the README.
 """
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -124,3 +126,27 @@ def test_a_regression_head_is_refused(zoo, family):
     model, tok = zoo(family, "regression")
     with pytest.raises(ExplainError, match="regression head"):
         Explainer(model, tok, device="cpu")
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16], ids=["bf16", "fp16"])
+@pytest.mark.parametrize("family", ["bert", "t5", "llama"])
+def test_half_precision_models_run_every_method(zoo, family, dtype):
+    """Every supported method runs on a float16/bfloat16 model (LRP's ε once turned them into
+    float32), and IG, summed in float32, stays complete to the model's own precision."""
+    model, tok = zoo(family)
+    ex = Explainer(copy.deepcopy(model).to(dtype), tok, device="cpu")
+    for method in ex.supported_methods():
+        if method == "marginalization":
+            method = {"marginalization": {"likelihood": "uniform"}}
+        e = ex.explain(SENTENCE, methods=method)
+        name = e.methods[0]
+        assert np.isfinite(e.scores(name)).all(), name
+    info = (
+        ex.explain(SENTENCE, methods={"integrated_gradients": {"steps": 300}})
+        .result("integrated_gradients")
+        .info
+    )
+    assert (
+        abs(info["completeness_gap"])
+        <= 0.1 * abs(info["output_input"] - info["output_baseline"]) + 0.05
+    )

@@ -159,7 +159,8 @@ class AttributionContext:
     def weighted_gradient(self, rows, weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(Σ_k weights[k] · ∂S/∂e of row k, shape (L, D); S of every row, shape (B,)): one
         forward+backward pass per chunk, the weighted sum accumulated chunk by chunk, so memory
-        is set by the batch limits, not by the number of rows."""
+        is set by the batch limits, not by the number of rows. The sum is accumulated in at least
+        float32, so a float16 or bfloat16 model's many small terms are not rounded away."""
         total, outs, start = None, [], 0
         for emb, mask, types in self._chunks(rows):
             emb = emb.detach().requires_grad_(True)
@@ -168,7 +169,10 @@ class AttributionContext:
                     self.adapter.logits(emb, mask, types), self.target, self.output, self.head
                 )
                 (grad,) = torch.autograd.grad(out.sum(), emb)
-            chunk = torch.einsum("k,kld->ld", weights[start : start + len(emb)], grad)
+            wide = torch.promote_types(grad.dtype, torch.float32)
+            chunk = torch.einsum(
+                "k,kld->ld", weights[start : start + len(emb)].to(wide), grad.to(wide)
+            )
             total = chunk if total is None else total + chunk
             outs.append(out.detach())
             start += len(emb)

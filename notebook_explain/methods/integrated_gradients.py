@@ -77,7 +77,7 @@ class IntegratedGradients(Method):
         path = Rows(steps + 1, lambda a, b: (base + alpha[a:b] * (x - base), None, None))
         avg_grad, outs = ctx.weighted_gradient(path, weight)
         output_baseline, output_input = float(outs[-1]), ctx.input_output
-        scores = ((x[0] - base[0]) * avg_grad).sum(-1).double().cpu().numpy()
+        scores = ((x[0] - base[0]).to(avg_grad.dtype) * avg_grad).sum(-1).double().cpu().numpy()
         difference = output_input - output_baseline
         gap = float(scores.sum()) - difference
         relative = abs(gap) / max(abs(difference), 1e-12)

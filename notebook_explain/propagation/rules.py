@@ -131,7 +131,9 @@ class EpsilonRule(ForwardRule):
         with torch.no_grad():
             value = z.detach()
             y = f(value)
-            denominator = value + torch.where(value < 0, -self.epsilon, self.epsilon)
+            # ε with z's sign, in z's dtype (a bare torch.where of two floats is float32, which
+            # would turn a float16 or bfloat16 model's activations into float32)
+            denominator = value + torch.where(value < 0, -self.epsilon, self.epsilon).to(z.dtype)
             safe = torch.where(denominator == 0, 1.0, denominator)
             multiplier = torch.where(denominator == 0, 0.0, y / safe)
         return _with_multiplier(y, multiplier, z)
