@@ -28,7 +28,7 @@ from model_zoo import FAMILIES, build_model, tokenizer_for  # noqa: E402
 PAIR = ("the plot is dull .", "the movie is boring .")
 #: why a method refuses, from its ExplainError, in a few words
 REASONS = {
-    "needs propagation": "BERT only",
+    "needs propagation": "rules do not cover",
     "needs recurrent": "GRU/LSTM only",
     "needs attention": "no full self-attention map",
     "not a distribution": "windowed attention",

@@ -41,9 +41,10 @@ def zoo(sst_corpus, tokenizer):
 
 
 def model_logits(model, tokenizer, text, text_pair=None) -> torch.Tensor:
-    ids = tokenizer(text, text_pair, return_tensors="pt")["input_ids"]
+    encoding = tokenizer(text, text_pair, return_tensors="pt")
+    inputs = {k: encoding[k] for k in ("input_ids", "token_type_ids") if k in encoding}
     with torch.no_grad():
-        return model(input_ids=ids).logits[0].double()
+        return model(**inputs).logits[0].double()
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -150,3 +151,48 @@ def test_half_precision_models_run_every_method(zoo, family, dtype):
         abs(info["completeness_gap"])
         <= 0.1 * abs(info["output_input"] - info["output_baseline"]) + 0.05
     )
+
+
+#: parameters that add relevance of their own (biases, position and segment embeddings)
+SOURCES = ("bias", "position", "token_type", "wpe")
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_deeplift_sums_to_the_models_own_logit_difference(zoo, family):
+    """In float64, so that what is measured is the rules' exactness, not float32 rounding."""
+    model, tok = zoo(family)
+    model = copy.deepcopy(model).double()
+    ex = Explainer(model, tok, device="cpu")
+    if "deeplift" not in ex.supported_methods():
+        with pytest.raises(ExplainError, match="deeplift needs propagation"):
+            ex.explain(SENTENCE, methods=["deeplift"])
+        return
+    e = ex.explain(PAIR[0], text_pair=PAIR[1], methods=["deeplift"])
+    info = e.result("deeplift").info
+    own = float(model_logits(model, tok, *PAIR)[e.target])
+    # Llama's and Qwen2's RMSNorm compute in float32 even in a float64 model; the rules do not
+    assert info["output_input"] == pytest.approx(own, abs=1e-6)
+    difference = info["output_input"] - info["output_baseline"]
+    assert abs(difference) > 1e-4
+    # the scores are stored as float32: their sum is exact to about 1e-6 of their magnitudes
+    assert abs(e.result("deeplift").scores.sum() - difference) <= 1e-5 * abs(difference)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_lrp_conserves_the_logit_without_biases(zoo, family):
+    """At ε = 0, with every bias and position or segment embedding zeroed (and an encoder-
+    decoder's start token, which its decoder reads first), the relevances sum to the logit."""
+    model, tok = zoo(family)
+    if "lrp" not in Explainer(model, tok, device="cpu").supported_methods():
+        return
+    unbiased = copy.deepcopy(model).double()
+    with torch.no_grad():
+        for name, parameter in unbiased.named_parameters():
+            if any(source in name for source in SOURCES):
+                parameter.zero_()
+        if unbiased.config.is_encoder_decoder:
+            unbiased.get_input_embeddings().weight[unbiased.config.decoder_start_token_id] = 0
+    e = Explainer(unbiased, tok, device="cpu").explain(SENTENCE, methods={"lrp": {"epsilon": 0.0}})
+    logit = float(model_logits(unbiased, tok, SENTENCE)[e.target])
+    assert abs(logit) > 1e-3
+    assert e.result("lrp").scores.sum() == pytest.approx(logit, rel=1e-6)

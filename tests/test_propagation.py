@@ -96,14 +96,15 @@ def test_word_adapter_scores_an_empty_row_like_its_logits(vocab):
     torch.testing.assert_close(ours, expected, atol=1e-6, rtol=1e-5)
 
 
-def test_rule_forwards_reproduce_minilm_logits_and_restore_the_model(hf_model, tokenizer):
+def test_rule_forwards_reproduce_minilm_logits_and_restore_the_model(
+    hf_model, tokenizer, hf_explainer
+):
     enc = tokenizer(SENTENCES[:2], [SENTENCES[2], "fine ."], return_tensors="pt", padding=True)
     assert not enc["attention_mask"].all()  # the padded path of the attention mask is covered
     x = hf_model.get_input_embeddings()(enc["input_ids"]).detach()
     reference = torch.zeros_like(x)
     mask, types = enc["attention_mask"], enc["token_type_ids"]
-    from notebook_explain.propagation.transformer import rule_logits
-
+    rule_logits = hf_explainer.adapter.propagation_logits
     implementation = hf_model.config._attn_implementation
     hooks = {name: dict(m._forward_hooks) for name, m in hf_model.named_modules()}
     with torch.no_grad():
@@ -111,9 +112,8 @@ def test_rule_forwards_reproduce_minilm_logits_and_restore_the_model(hf_model, t
         expected_reference = hf_model(
             inputs_embeds=reference, attention_mask=mask, token_type_ids=types
         ).logits
-        lrp = rule_logits(hf_model, x, mask, types, EpsilonRule(0.1))
+        lrp = rule_logits(x, mask, types, EpsilonRule(0.1))
         paired = rule_logits(
-            hf_model,
             torch.cat([x, reference]),
             mask.repeat(2, 1),
             types.repeat(2, 1),
@@ -346,9 +346,6 @@ def test_a_model_without_propagation_rules_is_refused(tokenizer, vocab, hf_expla
         assert method not in explainer.supported_methods()
         with pytest.raises(ExplainError, match=rf"{method} needs propagation"):
             explainer.explain(SENTENCES[0], methods=[method])
-    x = torch.zeros(1, 3, 16)
-    with pytest.raises(ExplainError, match="'distilbert'"):
-        explainer.adapter.propagation_logits(x, torch.ones(1, 3), None, EpsilonRule())
 
 
 def test_deeplift_rule_needs_inputs_then_references():

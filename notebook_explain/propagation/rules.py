@@ -64,9 +64,15 @@ class Rule:
         raise NotImplementedError
 
     def product(
-        self, a: torch.Tensor, b: torch.Tensor, *, constant: str, op: Bilinear = torch.mul
+        self,
+        a: torch.Tensor,
+        b: torch.Tensor,
+        *,
+        constant: str | None = None,
+        op: Bilinear = torch.mul,
     ) -> torch.Tensor:
-        """``op(a, b)``; ``constant`` ("a" or "b") names the factor LRP holds fixed."""
+        """``op(a, b)``; ``constant`` ("a" or "b") names the factor LRP holds fixed, None a gate
+        where both depend on the input (LRP splits the relevance evenly)."""
         raise NotImplementedError
 
     def max(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -94,6 +100,13 @@ class Rule:
             normalised = normalised * weight
         return normalised if bias is None else normalised + bias
 
+    def rms_norm(self, x, weight, eps: float, offset: float = 0.0) -> torch.Tensor:
+        """RMSNorm over the last dim: ``x · r · (offset + weight)`` with ``r = (mean(x²) + eps)^−½``
+        (LRP: ``r`` constant, as for LayerNorm)."""
+        squares = self.product(x, x, constant="a").mean(-1, keepdim=True)
+        inverse_rms = self.unary(lambda v: torch.rsqrt(v + eps), squares)
+        return self.product(x, inverse_rms, constant="b") * (offset + weight).to(x.dtype)
+
 
 class ForwardRule(Rule):
     """The ordinary forward pass: every primitive is the plain op (used to unroll an RNN with
@@ -102,7 +115,7 @@ class ForwardRule(Rule):
     def unary(self, f, z):
         return f(z)
 
-    def product(self, a, b, *, constant, op=torch.mul):
+    def product(self, a, b, *, constant=None, op=torch.mul):
         return op(a, b)
 
     def max(self, x, mask):
@@ -138,12 +151,14 @@ class EpsilonRule(ForwardRule):
             multiplier = torch.where(denominator == 0, 0.0, y / safe)
         return _with_multiplier(y, multiplier, z)
 
-    def product(self, a, b, *, constant, op=torch.mul):
+    def product(self, a, b, *, constant=None, op=torch.mul):
         if constant == "a":
             return op(a.detach(), b)
         if constant == "b":
             return op(a, b.detach())
-        raise ExplainError(f'product: constant must be "a" or "b", got {constant!r}.')
+        if constant is None:  # a gate: half the relevance to each factor (AttnLRP's uniform rule)
+            return (op(a.detach(), b) + op(a, b.detach())) / 2
+        raise ExplainError(f'product: constant must be "a", "b" or None, got {constant!r}.')
 
 
 class RescaleRule(Rule):
@@ -171,9 +186,13 @@ class RescaleRule(Rule):
     @staticmethod
     def _rescaled(z, z_ref, y, y_ref, slope: Callable[[], torch.Tensor]):
         """``y`` with backward multiplier ``(y − y_ref) / (z − z_ref)``, or ``slope()`` where
-        ``z − z_ref`` is below the secant's rounding error (√eps relative)."""
+        ``z − z_ref`` is below the secant's rounding error (√eps of the larger operand)."""
         delta = z.detach() - z_ref
-        tolerance = torch.finfo(delta.dtype).eps ** 0.5 * (1 + z.detach().abs())
+        # relative to the operands' size: a small-valued input (a variance of 1e-4, an RMSNorm's
+        # mean square) keeps its secant unless the two points are within rounding of each other
+        tolerance = torch.finfo(delta.dtype).eps ** 0.5 * torch.maximum(
+            z.detach().abs(), z_ref.abs()
+        )
         close = delta.abs() <= tolerance
         multiplier = (y - y_ref) / torch.where(close, 1.0, delta)
         if bool(close.any()):
@@ -187,7 +206,7 @@ class RescaleRule(Rule):
         rescaled = self._rescaled(z_in, z_ref.detach(), y_in, y_ref, lambda: _derivative(f, z_in))
         return self._pair(rescaled, y_ref)
 
-    def product(self, a, b, *, constant, op=torch.mul):
+    def product(self, a, b, *, constant=None, op=torch.mul):
         a_in, a_ref = self._halves(a)
         b_in, b_ref = self._halves(b)
         with torch.no_grad():
