@@ -7,7 +7,7 @@ from conftest import ARCHS, SENTENCES, make_word_model
 
 from notebook_explain import Explainer
 
-PERTURBATION = ["occlusion_zero", "occlusion_unk", "leave_one_out"]
+PERTURBATION = ["occlusion_zero", "occlusion_unk", "occlusion_mask", "leave_one_out"]
 
 
 def logit(model, target, **inputs):
@@ -24,13 +24,14 @@ def test_occlusion_and_leave_one_out_equal_hand_forward_differences(
     ids, n = enc["input_ids"][0], enc["input_ids"].shape[1]
     full = logit(hf_model, target, input_ids=ids[None])
     for i in range(1, n - 1):  # every non-special token
-        unk = ids.clone()
-        unk[i] = tokenizer.unk_token_id
+        unk, masked = ids.clone(), ids.clone()
+        unk[i], masked[i] = tokenizer.unk_token_id, tokenizer.mask_token_id
         emb = hf_model.get_input_embeddings()(ids[None]).detach().clone()
         emb[0, i] = 0
         dropped = torch.cat([ids[:i], ids[i + 1 :]])
         expected = {
             "occlusion_unk": full - logit(hf_model, target, input_ids=unk[None]),
+            "occlusion_mask": full - logit(hf_model, target, input_ids=masked[None]),
             "occlusion_zero": full - logit(hf_model, target, inputs_embeds=emb),
             "leave_one_out": full - logit(hf_model, target, input_ids=dropped[None]),
         }
@@ -98,6 +99,15 @@ def test_batched_results_equal_one_at_a_time(hf_model, tokenizer):
         np.testing.assert_allclose(
             big.scores(m, level="token"), one.scores(m, level="token"), atol=2e-5, err_msg=m
         )
+
+
+def test_occlusion_mask_is_not_offered_without_a_mask_token(vocab):
+    from notebook_explain import ExplainError
+
+    explainer = Explainer(make_word_model("gru", vocab), vocab)
+    assert "occlusion_mask" not in explainer.supported_methods()
+    with pytest.raises(ExplainError, match="occlusion_mask needs mask_token"):
+        explainer.explain(SENTENCES[0], methods=["occlusion_mask"])
 
 
 @pytest.mark.parametrize("method", ["leave_one_out", "occlusion_zero", "occlusion_unk"])

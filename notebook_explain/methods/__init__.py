@@ -6,11 +6,13 @@ from . import (  # noqa: F401  (registration side effect)
     integrated_gradients,
     lime,
     marginalization,
+    noise_tunnel,
     perturbation,
     propagation,
     random_baseline,
     reat,
     reduction,
+    shapley,
 )
 from .base import Attribution, Method, Param, available_methods, get_method, register
 

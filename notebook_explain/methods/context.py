@@ -23,6 +23,9 @@ from ..models.base import Encoded, ModelAdapter, head_of
 from ..outputs import class_probabilities, explained_output
 from ..perturb import delete_tokens, replace_tokens
 
+#: how ``removed_rows`` takes a token out: deleted, or replaced by [MASK] or the unknown token
+REMOVALS = ("delete", "mask", "unk")
+
 
 @dataclass(frozen=True)
 class Rows:
@@ -146,6 +149,20 @@ class AttributionContext:
             lambda a, b: (replace_tokens(self.embeddings, replaced[a:b], replacement), None, None),
         )
 
+    def removed_rows(self, keep: torch.Tensor, removal: str, method: str) -> Rows:
+        """The rows of the (B, L) bool ``keep``, the tokens where it is False removed by
+        ``removal``: deleted (``"delete"``), or replaced by [MASK] (``"mask"``) or the unknown
+        token (``"unk"``); ``method`` is named in the error of a model without a [MASK]."""
+        if removal == "delete":
+            return self.deleted_rows(keep)
+        token_id = self.adapter.mask_id if removal == "mask" else self.adapter.unk_id
+        if token_id is None:
+            raise ExplainError(
+                f"{method}: this model's tokenizer has no [MASK] token; use removal='unk' or "
+                "'delete'."
+            )
+        return self.replaced_rows(~keep, self.token_embedding(token_id))
+
     def logits(self, rows) -> torch.Tensor:
         """The (B, C) class logits of every row (a ``Rows`` or a (B, L, D) tensor), without
         autograd."""
@@ -156,12 +173,9 @@ class AttributionContext:
         """S(x) for every row (a ``Rows`` or a (B, L, D) tensor), as a (B,) tensor."""
         return explained_output(self.logits(rows), self.target, self.output, self.head)
 
-    def weighted_gradient(self, rows, weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(Σ_k weights[k] · ∂S/∂e of row k, shape (L, D); S of every row, shape (B,)): one
-        forward+backward pass per chunk, the weighted sum accumulated chunk by chunk, so memory
-        is set by the batch limits, not by the number of rows. The sum is accumulated in at least
-        float32, so a float16 or bfloat16 model's many small terms are not rounded away."""
-        total, outs, start = None, [], 0
+    def row_gradients(self, rows):
+        """For each chunk of ``rows``: (its embeddings, ∂S/∂e of each of its rows, S of each
+        row), from one forward+backward pass per chunk."""
         for emb, mask, types in self._chunks(rows):
             emb = emb.detach().requires_grad_(True)
             with torch.enable_grad():
@@ -169,13 +183,22 @@ class AttributionContext:
                     self.adapter.logits(emb, mask, types), self.target, self.output, self.head
                 )
                 (grad,) = torch.autograd.grad(out.sum(), emb)
+            yield emb.detach(), grad, out.detach()
+
+    def weighted_gradient(self, rows, weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(Σ_k weights[k] · ∂S/∂e of row k, shape (L, D); S of every row, shape (B,)): the
+        weighted sum accumulated chunk by chunk (``row_gradients``), so memory is set by the
+        batch limits, not by the number of rows. The sum is accumulated in at least float32, so
+        a float16 or bfloat16 model's many small terms are not rounded away."""
+        total, outs, start = None, [], 0
+        for _, grad, out in self.row_gradients(rows):
             wide = torch.promote_types(grad.dtype, torch.float32)
             chunk = torch.einsum(
-                "k,kld->ld", weights[start : start + len(emb)].to(wide), grad.to(wide)
+                "k,kld->ld", weights[start : start + len(grad)].to(wide), grad.to(wide)
             )
             total = chunk if total is None else total + chunk
-            outs.append(out.detach())
-            start += len(emb)
+            outs.append(out)
+            start += len(grad)
         return total, torch.cat(outs)
 
     @cached_property

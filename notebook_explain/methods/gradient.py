@@ -38,6 +38,9 @@ class GradientReduction(Method):
         return Attribution(self.reduce(grad, ctx.embeddings[0]).double().cpu().numpy())
 
 
+#: the registered reductions by name (``noise_tunnel.py`` averages any of them)
+REDUCTIONS: dict[str, GradientReduction] = {}
+
 for _name, _reduce, _signed, _description in [
     (
         "saliency_l1",
@@ -76,4 +79,4 @@ for _name, _reduce, _signed, _description in [
         "SignedGI: gradient · embedding; positive means the token supports the target.",
     ),
 ]:
-    register(GradientReduction(_name, _reduce, _signed, _description))
+    REDUCTIONS[_name] = register(GradientReduction(_name, _reduce, _signed, _description))

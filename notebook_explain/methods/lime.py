@@ -25,11 +25,9 @@ from typing import ClassVar
 import numpy as np
 import torch
 
-from ..errors import ExplainError
 from ..models.base import EMBEDDINGS
 from .base import Attribution, Method, Param, register
-
-REMOVALS = ("delete", "mask", "unk")
+from .context import REMOVALS
 
 
 def sample_words(rng: np.random.Generator, words: int, samples: int) -> np.ndarray:
@@ -61,16 +59,6 @@ def weighted_ridge(z: np.ndarray, y: np.ndarray, weights: np.ndarray, alpha: flo
     spread = weights @ (y - y_mean) ** 2
     r2 = 1 - residual / spread if spread > 0 else 1.0
     return coefficients, float(intercept), float(r2)
-
-
-def _perturbed(ctx, keep: torch.Tensor, removal: str):
-    """The rows of the (B, L) bool token mask ``keep``, for ``ctx.outputs``."""
-    if removal == "delete":
-        return ctx.deleted_rows(keep)
-    token_id = ctx.adapter.mask_id if removal == "mask" else ctx.adapter.unk_id
-    if token_id is None:
-        raise ExplainError("lime: this model has no [MASK] token; use removal='unk' or 'delete'.")
-    return ctx.replaced_rows(~keep, ctx.token_embedding(token_id))
 
 
 class Lime(Method):
@@ -109,7 +97,7 @@ class Lime(Method):
         keep = sample_words(np.random.default_rng(seed), words, samples)
         token_keep = np.where(in_word, keep[:, np.maximum(word_index, 0)], True)
         token_keep = torch.as_tensor(token_keep, device=ctx.embeddings.device)
-        y = ctx.outputs(_perturbed(ctx, token_keep, removal)).double().cpu().numpy()
+        y = ctx.outputs(ctx.removed_rows(token_keep, removal, self.name)).double().cpu().numpy()
         coefficients, intercept, r2 = weighted_ridge(
             keep.astype(np.float64), y, kernel_weights(keep, kernel_width), alpha
         )

@@ -3,6 +3,8 @@
 * ``occlusion_zero``: the token's embedding is replaced by zeros (Li et al. 2016's erasure,
   the LOO of signed-gradient-x-input.md eq. 7);
 * ``occlusion_unk``: the token is replaced by the unknown-word token;
+* ``occlusion_mask``: the token is replaced by [MASK], the in-distribution "missing" token of a
+  masked-LM-pretrained encoder (models whose tokenizer has none do not offer it);
 * ``leave_one_out``: the token is removed from the sequence (survey eq. 11).
 
 With ``unit="word"`` a whole word (all its sub-word tokens) is perturbed at once, and its score
@@ -18,7 +20,7 @@ from typing import ClassVar
 import numpy as np
 import torch
 
-from ..models.base import EMBEDDINGS
+from ..models.base import EMBEDDINGS, MASK_TOKEN
 from .base import Attribution, Method, Param, register
 
 UNITS = ("token", "word")
@@ -56,6 +58,8 @@ class Occlusion(Method):
 
     def __init__(self, name: str, replacement: str, description: str):
         self.name, self.replacement, self.description = name, replacement, description
+        if replacement == "mask":
+            self.requires = self.requires | {MASK_TOKEN}
 
     def rows(self, size, unit: str) -> int:
         return size.words if unit == "word" else size.perturbable
@@ -65,7 +69,10 @@ class Occlusion(Method):
         if self.replacement == "zero":
             vector = torch.zeros_like(ctx.embeddings[0, 0])
         else:
-            vector = ctx.token_embedding(ctx.adapter.unk_id)
+            adapter = ctx.adapter
+            vector = ctx.token_embedding(
+                adapter.mask_id if self.replacement == "mask" else adapter.unk_id
+            )
         occluded = torch.as_tensor(units, device=ctx.embeddings.device)
         return Attribution(_scores(ctx, units, ctx.outputs(ctx.replaced_rows(occluded, vector))))
 
@@ -97,6 +104,13 @@ register(
         "occlusion_unk",
         "unk",
         "Change in the output when the token is replaced by the unknown token.",
+    )
+)
+register(
+    Occlusion(
+        "occlusion_mask",
+        "mask",
+        "Change in the output when the token is replaced by [MASK] (masked-LM encoders).",
     )
 )
 register(LeaveOneOut())

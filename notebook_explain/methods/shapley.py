@@ -1,0 +1,160 @@
+"""Shapley values over words by permutation sampling, and Owen values over the span tree.
+
+The players are the input's words; a coalition S is worth v(S) = S_y(x with every word outside S
+removed). The Shapley value of word i (Shapley 1953; survey §4.1.2's removal view) is its mean
+marginal contribution over uniformly random orders π of the words:
+
+    φ_i = E_π [ v(Pre_i(π) ∪ {i}) − v(Pre_i(π)) ],
+
+estimated by sampling (Castro, Gómez & Tejada 2009; Štrumbelj & Kononenko 2014), each order
+followed by its reverse (antithetic pairs, which cancel much of the variance: Mitchell et al.
+2022). Along one order the marginal contributions telescope, so Σ_i φ_i = v(all) − v(∅) holds for
+every sample: the efficiency gap reported in ``info`` is float rounding only. The standard error
+of each φ_i is taken over the antithetic pairs' means.
+
+The Owen value (Owen 1977) is the same expectation over the orders that keep every clause's and
+every phrase's words together (the span tree of ``spans.span_levels``: clauses, phrases, words):
+a coalitional game whose unions are the constituents, the value shap's Partition explainer
+computes over a clustering of the tokens rather than a parse. With one clause and one-word
+phrases it is the Shapley value. All coalitions of a call go through the model in batched passes.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar
+
+import numpy as np
+import torch
+
+from ..errors import ExplainError
+from ..models.base import EMBEDDINGS
+from .base import Attribution, Method, Param, register
+from .context import REMOVALS
+
+
+def _shuffled(rng: np.random.Generator, groups: list) -> list:
+    """``groups`` in a random order (no draw for fewer than two, so that a flat span tree draws
+    exactly the Shapley sampler's permutations)."""
+    if len(groups) < 2:
+        return list(groups)
+    return [groups[i] for i in rng.permutation(len(groups))]
+
+
+def _span_tree(ctx, n: int) -> list[list[list[int]]]:
+    """Clauses → phrases → word indices, from the context's span levels (one clause of one-word
+    phrases when there are none)."""
+    levels = ctx.span_levels
+    clauses = levels.get("clause") or [(0, n)]
+    phrases = levels.get("phrase") or [(i, i + 1) for i in range(n)]
+    covered = [w for start, end in phrases for w in range(start, end)]
+    if covered != list(range(n)) or [w for a, b in clauses for w in range(a, b)] != covered:
+        raise ExplainError(
+            "owen needs phrase and clause spans that partition the words in order; pass spans= "
+            "as explain() documents, or use shapley."
+        )
+    return [
+        [list(range(a, b)) for a, b in phrases if start <= a and b <= end] for start, end in clauses
+    ]
+
+
+class PermutationValues(Method):
+    family = "perturbation"
+    signed = True
+    requires = frozenset({EMBEDDINGS})
+    params: ClassVar[dict[str, Param]] = {
+        "samples": Param(
+            64,
+            "Number of word orders sampled, in antithetic pairs (an odd number is rounded up).",
+            low=2,
+            high=20_000,
+        ),
+        "removal": Param(
+            "delete",
+            "A word outside the coalition is deleted, or its tokens are replaced by [MASK] or "
+            "the unknown token.",
+            choices=REMOVALS,
+        ),
+        "seed": Param(0, "Seed of the order sampler: the same seed gives the same scores.", low=0),
+    }
+
+    def __init__(self, name: str, hierarchical: bool, description: str):
+        self.name, self.hierarchical, self.description = name, hierarchical, description
+
+    def rows(self, size, samples: int, **_) -> int:
+        # every order's coalitions but the empty and the full one, plus the empty one once
+        return 2 * math.ceil(samples / 2) * max(size.words - 1, 0) + 1
+
+    def _order(self, rng: np.random.Generator, n: int, tree) -> np.ndarray:
+        if not self.hierarchical:
+            return rng.permutation(n)
+        return np.array(
+            [
+                word
+                for clause in _shuffled(rng, tree)
+                for phrase in _shuffled(rng, clause)
+                for word in _shuffled(rng, phrase)
+            ]
+        )
+
+    def attribute(self, ctx, samples: int, removal: str, seed: int) -> Attribution:
+        word_index = np.asarray(ctx.encoded.word_index)
+        n = int(word_index.max()) + 1 if (word_index >= 0).any() else 0
+        if n == 0:
+            raise ExplainError(f"{self.name}: the input has no words to explain.")
+        tree = _span_tree(ctx, n) if self.hierarchical else None
+        rng = np.random.default_rng(seed)
+        orders = []
+        for _ in range(math.ceil(samples / 2)):
+            order = self._order(rng, n, tree)
+            orders += [order, order[::-1]]
+        orders = np.array(orders)  # (P, n)
+        # members[p, k]: the words of order p's first k + 1 (k < n − 1: not the full input)
+        ranks = np.argsort(orders, axis=1)  # ranks[p, w]: w's place in order p
+        members = ranks[:, None, :] <= np.arange(n - 1)[None, :, None]  # (P, n − 1, n)
+        coalitions = np.concatenate([np.zeros((1, n), bool), members.reshape(-1, n)])
+        special = np.asarray(ctx.encoded.special_mask)
+        keep = special[None, :] | coalitions[:, np.maximum(word_index, 0)] & (word_index >= 0)
+        keep = torch.as_tensor(keep, device=ctx.embeddings.device)
+        values = ctx.outputs(ctx.removed_rows(keep, removal, self.name)).double().cpu().numpy()
+        empty, full = values[0], ctx.input_output
+        path = np.concatenate(
+            [np.full((len(orders), 1), empty), values[1:].reshape(len(orders), n - 1)], axis=1
+        )
+        path = np.concatenate([path, np.full((len(orders), 1), full)], axis=1)  # (P, n + 1)
+        steps = np.diff(path, axis=1)  # steps[p, k]: the contribution of order p's k-th word
+        marginals = np.take_along_axis(steps, ranks, axis=1)  # (P, n), by word
+        phi = marginals.mean(0)
+        pairs = marginals.reshape(-1, 2, n).mean(1)
+        error = (
+            pairs.std(0, ddof=1) / math.sqrt(len(pairs)) if len(pairs) > 1 else np.full(n, np.nan)
+        )
+        tokens = np.bincount(word_index[word_index >= 0], minlength=n)
+        scores = np.where(word_index >= 0, phi[word_index] / tokens[word_index], 0.0)
+        return Attribution(
+            scores,
+            {
+                "orders": len(orders),
+                "output_empty": float(empty),
+                "efficiency_gap": float(phi.sum() - (full - empty)),
+                "standard_error": [float(e) for e in error],
+            },
+        )
+
+
+register(
+    PermutationValues(
+        "shapley",
+        False,
+        "Shapley values of the words: their mean contribution over random orders of adding "
+        "them (permutation sampling, antithetic pairs); they sum to S(x) − S(no words).",
+    )
+)
+register(
+    PermutationValues(
+        "owen",
+        True,
+        "Owen values: Shapley values over orders that keep each clause's and phrase's words "
+        "together (the span tree); they sum to S(x) − S(no words).",
+    )
+)

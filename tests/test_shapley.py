@@ -1,0 +1,134 @@
+"""Shapley and Owen values against exact values computed here by enumerating coalitions, on a
+real small GRU word model (every word one token, so words are the model's own inputs)."""
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+import torch
+from conftest import make_word_model
+
+from notebook_explain import Explainer, ExplainError
+
+TEXT = "it 's not a bad film"  # 6 words: 64 coalitions
+TARGET = 1
+
+
+@pytest.fixture(scope="module")
+def model_and_explainer(vocab):
+    model = make_word_model("gru", vocab, seed=3)
+    with torch.no_grad():
+        model.embedding.weight.mul_(6)  # saturating gates: words interact, Owen ≠ Shapley
+    return model, vocab, Explainer(model, vocab)
+
+
+def value(model, vocab, kept: set[int]) -> float:
+    """The target logit with every word outside ``kept`` replaced by the unknown word."""
+    ids = [i if w in kept else vocab.unk_id for w, i in enumerate(vocab.encode(TEXT))]
+    ids = torch.tensor([ids])
+    with torch.no_grad():
+        return model.forward_embeddings(model.embedding(ids), torch.ones_like(ids).bool())[
+            0, TARGET
+        ].item()
+
+
+def exact_shapley(model, vocab, n: int) -> np.ndarray:
+    phi = np.zeros(n)
+    for i in range(n):
+        others = [w for w in range(n) if w != i]
+        for size in range(n):
+            weight = math.factorial(size) * math.factorial(n - size - 1) / math.factorial(n)
+            for subset in itertools.combinations(others, size):
+                kept = set(subset)
+                phi[i] += weight * (value(model, vocab, kept | {i}) - value(model, vocab, kept))
+    return phi
+
+
+def exact_owen(model, vocab, unions: list[list[int]]) -> np.ndarray:
+    """Owen's formula: for word i in union B_k, a sum over the sets R of other unions and the
+    subsets T of B_k without i, weighted r!(m−r−1)!/m! · t!(b−t−1)!/b!."""
+    m = len(unions)
+    phi = {}
+    for k, union in enumerate(unions):
+        b, other_unions = len(union), [u for j, u in enumerate(unions) if j != k]
+        for i in union:
+            total = 0.0
+            for r in range(m):
+                for chosen in itertools.combinations(other_unions, r):
+                    base = {w for u in chosen for w in u}
+                    wr = math.factorial(r) * math.factorial(m - r - 1) / math.factorial(m)
+                    rest = [w for w in union if w != i]
+                    for t in range(b):
+                        wt = math.factorial(t) * math.factorial(b - t - 1) / math.factorial(b)
+                        for subset in itertools.combinations(rest, t):
+                            kept = base | set(subset)
+                            total += (
+                                wr
+                                * wt
+                                * (value(model, vocab, kept | {i}) - value(model, vocab, kept))
+                            )
+            phi[i] = total
+    return np.array([phi[i] for i in range(len(phi))])
+
+
+def run(ex, method, spans=None, **params):
+    e = ex.explain(TEXT, methods={method: {"removal": "unk", **params}}, target=TARGET, spans=spans)
+    return e.scores(method), e.result(method).info
+
+
+def test_shapley_converges_to_the_exact_values_within_its_standard_errors(model_and_explainer):
+    model, vocab, ex = model_and_explainer
+    exact = exact_shapley(model, vocab, 6)
+    assert np.abs(exact).max() > 1e-2
+    errors = {}
+    for samples in (20, 2000):
+        phi, info = run(ex, "shapley", samples=samples, seed=1)
+        errors[samples] = np.abs(phi - exact).max()
+        assert np.all(np.abs(phi - exact) <= 5 * np.array(info["standard_error"]) + 1e-9)
+    assert errors[2000] < errors[20] / 3
+
+
+def test_efficiency_holds_for_every_removal(model_and_explainer):
+    """Σ φ = S(x) − S(no words), S(x) being the model's own output."""
+    model, vocab, ex = model_and_explainer
+    full = value(model, vocab, set(range(6)))
+    for removal in ("unk", "delete"):
+        e = ex.explain(TEXT, methods={"shapley": {"samples": 8, "removal": removal}}, target=TARGET)
+        info = e.result("shapley").info
+        assert abs(info["efficiency_gap"]) < 1e-9
+        assert e.scores("shapley").sum() == pytest.approx(full - info["output_empty"], abs=1e-6)
+        if removal == "unk":
+            assert info["output_empty"] == pytest.approx(value(model, vocab, set()), abs=1e-6)
+
+
+def test_same_seed_same_values_other_seed_other_values(model_and_explainer):
+    _, _, ex = model_and_explainer
+    first, _ = run(ex, "shapley", samples=10, seed=2)
+    again, _ = run(ex, "shapley", samples=10, seed=2)
+    other, _ = run(ex, "shapley", samples=10, seed=3)
+    assert np.array_equal(first, again) and not np.allclose(first, other)
+
+
+def test_owen_over_a_flat_tree_is_shapley(model_and_explainer):
+    _, _, ex = model_and_explainer
+    flat = {"clause": [(0, 6)], "phrase": [(i, i + 1) for i in range(6)]}
+    owen, _ = run(ex, "owen", spans=flat, samples=30, seed=5)
+    shapley, _ = run(ex, "shapley", samples=30, seed=5)
+    np.testing.assert_array_equal(owen, shapley)
+
+
+def test_owen_converges_to_owens_formula_on_a_two_level_tree(model_and_explainer):
+    model, vocab, ex = model_and_explainer
+    spans = {"clause": [(0, 6)], "phrase": [(0, 2), (2, 4), (4, 6)]}
+    exact = exact_owen(model, vocab, [[0, 1], [2, 3], [4, 5]])
+    assert np.abs(exact - exact_shapley(model, vocab, 6)).max() > 1e-3  # a different value
+    phi, info = run(ex, "owen", spans=spans, samples=3000, seed=0)
+    assert np.all(np.abs(phi - exact) <= 5 * np.array(info["standard_error"]) + 1e-9)
+    assert abs(info["efficiency_gap"]) < 1e-9
+
+
+def test_mask_removal_needs_a_mask_token(model_and_explainer):
+    _, _, ex = model_and_explainer
+    with pytest.raises(ExplainError, match=r"shapley: .*no \[MASK\] token"):
+        ex.explain(TEXT, methods={"shapley": {"removal": "mask"}})
