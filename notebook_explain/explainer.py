@@ -65,8 +65,8 @@ def _reusable(reuse, ctx, text, text_pair, levels, resolved) -> dict[str, Method
         k: [tuple(r) for r in v] for k, v in levels.items()
     }
     same_input = (
-        (reuse.text, reuse.text_pair, reuse.output, reuse.target)
-        == (text, text_pair, ctx.output, ctx.target)
+        (reuse.text, reuse.text_pair, reuse.output, reuse.target, reuse.contrast)
+        == (text, text_pair, ctx.output, ctx.target, ctx.contrast)
         and tuple(reuse.tokens) == tuple(ctx.encoded.tokens)
         and same_levels
         and np.allclose(reuse.probabilities, ctx.probabilities, atol=1e-6)
@@ -257,12 +257,16 @@ class Explainer:
         spans: Mapping[str, Sequence[tuple[int, int]]] | None = None,
         check: Callable[[], None] | None = None,
         reuse: Explanation | None = None,
+        contrast: int | str | None = None,
     ) -> Explanation:
         """Attribute the model's score for ``target`` on ``text`` with each of ``methods``.
 
         ``methods`` is a list of names or a dict of name → parameters (defaults:
         ``DEFAULT_METHODS``). ``target`` is the predicted class when ``None``, or a class index or
         name. ``output`` is the explained scalar: ``"logit"``, ``"probability"`` or ``"log_odds"``.
+        ``contrast`` (a class index or name) explains the target *against* that class: the
+        scalar becomes S_target − S_contrast ("why this class rather than that one?"); the
+        methods tied to one class's logit or prediction refuse it.
         ``on_progress(method, i, n)`` is called before the i-th of n methods runs. ``spans`` gives
         the phrase and clause levels as word ranges (``{"phrase": [(0, 2), ...], "clause": ...}``);
         by default they come from the SST parse tree when the sentence is in SST, else from the
@@ -291,6 +295,14 @@ class Explainer:
                     f"{name} needs {', '.join(sorted(missing))}, which this model does not provide."
                 )
         target_index = self._target_index(target)
+        contrast_index = None if contrast is None else self._target_index(contrast)
+        if contrast_index is not None:
+            tied = [name for name, (method, _) in resolved.items() if not method.contrastive]
+            if tied:
+                raise ExplainError(
+                    f"{', '.join(tied)} cannot explain one class against another (they explain "
+                    "one class's logit or prediction); drop contrast= or these methods."
+                )
 
         encoded = self.adapter.encode(text, text_pair)
         if not (~encoded.special_mask).any():
@@ -305,10 +317,16 @@ class Explainer:
                 encoded,
                 output,
                 target_index,
+                contrast=contrast_index,
                 span_levels=levels,
                 likelihoods=self.likelihoods,
                 batching=self.batching(check),
             )
+            if contrast_index == ctx.target:
+                raise ExplainError(
+                    f"contrast is the target class ({self.class_names[ctx.target]!r}); explain "
+                    "the target against another class, or drop contrast=."
+                )
             kept = _reusable(reuse, ctx, text, text_pair, levels, resolved)
             results.update(kept)
             todo = [(name, entry) for name, entry in resolved.items() if name not in kept]
@@ -341,6 +359,7 @@ class Explainer:
             probabilities=ctx.probabilities,
             class_names=self.class_names,
             target=ctx.target,
+            contrast=contrast_index,
             output=output,
             model_name=self.adapter.name,
             head=ctx.head,

@@ -160,6 +160,9 @@ class Explanation(_Record):
     #: how the model's logits became ``probabilities``: "softmax" (one class), "sigmoid" (each
     #: class on its own, a multi-label model; they need not sum to 1)
     head: str = "softmax"
+    #: the class the target is explained against (the scores explain S_target − S_contrast), or
+    #: None
+    contrast: int | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "tokens", tuple(self.tokens))
@@ -184,6 +187,11 @@ class Explanation(_Record):
     @property
     def target_name(self) -> str:
         return self.class_names[self.target]
+
+    @property
+    def contrast_name(self) -> str | None:
+        """The name of the class the target is explained against, or None."""
+        return None if self.contrast is None else self.class_names[self.contrast]
 
     def result(self, method: str) -> MethodResult:
         if method not in self.results:
@@ -278,6 +286,7 @@ class Explanation(_Record):
             "span_levels": {k: [list(r) for r in v] for k, v in self.span_levels.items()},
             "span_source": self.span_source,
             "head": self.head,
+            "contrast": self.contrast,
             "results": [
                 {
                     "name": r.name,
@@ -338,6 +347,7 @@ class Explanation(_Record):
             span_levels=state.get("span_levels", {}),
             span_source=state.get("span_source", ""),
             head=state.get("head", "softmax"),
+            contrast=state.get("contrast"),
         )
 
     # ------------------------------------------------------------------ display

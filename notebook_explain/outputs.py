@@ -7,6 +7,10 @@
 How logits become probabilities is the model's head (its adapter's ``head``): ``"softmax"`` for a
 single-label classifier (the classes compete), ``"sigmoid"`` for a multi-label one (each class is
 its own yes/no: p(y | x) = σ(z_y), so its log-odds is the logit itself).
+
+A contrastive explanation ("why y rather than c?", Yin & Neubig 2022, "Interpreting Language
+Models with Contrastive Explanations", eq. 1) explains S_y(x) − S_c(x), the same output of the
+target y minus that of the foil c.
 """
 
 import torch
@@ -39,9 +43,18 @@ def target_log_probs(logits: torch.Tensor, target: int, head: str = "softmax"):
 
 
 def explained_output(
-    logits: torch.Tensor, target: int, output: str, head: str = "softmax"
+    logits: torch.Tensor,
+    target: int,
+    output: str,
+    head: str = "softmax",
+    contrast: int | None = None,
 ) -> torch.Tensor:
-    """Reduce a (batch, classes) logit tensor to the explained scalar per row."""
+    """Reduce a (batch, classes) logit tensor to the explained scalar per row: the target's
+    ``output``, minus the ``contrast`` class's when one is given."""
+    if contrast is not None:
+        return explained_output(logits, target, output, head) - explained_output(
+            logits, contrast, output, head
+        )
     if output == "logit":
         return logits[:, target]
     log_p, log_rest = target_log_probs(logits, target, head)

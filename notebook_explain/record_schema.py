@@ -96,6 +96,13 @@ def check_record(state, buffers) -> None:
     target = _expect(state["target"], int, "target", "an integer")
     if not 0 <= target < len(names):
         _fail("target", f"is {target}, not a class index 0..{len(names) - 1}")
+    if state.get("contrast") is not None:
+        contrast = _expect(state["contrast"], int, "contrast", "an integer or null")
+        if not 0 <= contrast < len(names) or contrast == target:
+            _fail(
+                "contrast",
+                f"is {contrast}, not a class index 0..{len(names) - 1} other than target",
+            )
 
     n = len(tokens)
     word_index = array(state["word_index"], buffers, "word_index", "word_index")

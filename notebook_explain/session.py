@@ -157,6 +157,7 @@ class Session:
             methods=request.get("methods") or (old.methods if old else None),
             spans=dict(old.span_levels) if keep_spans else None,
             target=request.get("target"),
+            contrast=request.get("contrast"),
             output=old.output if old else "logit",
             text_pair=old.text_pair if old else None,
             on_progress=self._progress("Running"),

@@ -95,7 +95,8 @@ export function createContext(model) {
     editable: () => Boolean(model.get("editable")),
     canSend: () => Boolean(model.get("editable")) && !model.get("busy"),
 
-    /** Ask the kernel to recompute; unspecified fields keep the current text, target and methods. */
+    /** Ask the kernel to recompute; unspecified fields keep the current text, target, contrast
+     * and methods (a new target drops a contrast equal to it). */
     explain(changes = {}) {
       if (!ctx.canSend()) return;
       const exp = ctx.explanation();
@@ -103,6 +104,7 @@ export function createContext(model) {
         type: "explain",
         text: changes.text ?? exp?.text ?? "",
         target: "target" in changes ? changes.target : (exp?.target ?? null),
+        contrast: contrastOf(changes, exp),
         methods: changes.methods ?? currentMethods(exp),
       });
     },
@@ -130,4 +132,10 @@ export function createContext(model) {
     },
   };
   return ctx;
+}
+
+function contrastOf(changes, exp) {
+  const contrast = "contrast" in changes ? changes.contrast : (exp?.contrast ?? null);
+  const target = "target" in changes ? changes.target : exp?.target;
+  return contrast === target ? null : contrast;
 }

@@ -71,6 +71,7 @@ export function prepareExplanation(raw) {
     words,
     classNames: raw.class_names.map(String),
     target: raw.target,
+    contrast: Number.isInteger(raw.contrast) ? raw.contrast : null,
     output: String(raw.output ?? ""),
     modelName: String(raw.model_name ?? ""),
     truncatedTokens: Number(raw.truncated_tokens ?? 0),

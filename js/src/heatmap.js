@@ -84,7 +84,7 @@ export function createHeatmap(ctx) {
         data = result.levels[level];
         labelUnits(spans, units, data);
         const exp = ctx.explanation();
-        legend.update(result.signed, data.max, exp.classNames[exp.target]);
+        legend.update(result.signed, data.max, exp.classNames[exp.target], exp.classNames[exp.contrast]);
       }
       const cut = Math.min(Math.max(Number(ctx.get("threshold")) || 0, 0), 1);
       if (coloured(spans, result, cut)) {

@@ -12,14 +12,16 @@ export function createLegend() {
   const el = h("div", { class: "ne-legend", "aria-label": "colour scale" }, [bar, labels, words]);
   return {
     el,
-    update(signed, max, target) {
+    /** ``contrast``: the class the target is explained against, if any. */
+    update(signed, max, target, contrast) {
       bar.style.background = scaleGradient(signed);
       const ends = signed ? [`−${formatScore(max)}`, "0", `+${formatScore(max)}`] : ["0", formatScore(max)];
       fill(
         labels,
         ends.map((text) => h("span", { text })),
       );
-      const meanings = signed ? [`← against “${target}”`, `for “${target}” →`] : ["less important", "more important →"];
+      const explained = contrast ? `“${target}” over “${contrast}”` : `“${target}”`;
+      const meanings = signed ? [`← against ${explained}`, `for ${explained} →`] : ["less important", "more important →"];
       fill(
         words,
         meanings.map((text) => h("span", { text })),

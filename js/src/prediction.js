@@ -1,5 +1,6 @@
 // The header: model name, the probability of each class (predicted class marked), the target
-// class select and the sub-word / word / phrase / clause toggle.
+// class select, the "versus" select of a contrastive explanation (the target against another
+// class) and the sub-word / word / phrase / clause toggle.
 
 import { READ_ONLY_HINT, tracker } from "./context.js";
 import { fill, h } from "./dom.js";
@@ -21,6 +22,11 @@ export function createHeader(ctx) {
     "aria-label": "Target class",
     onchange: () => ctx.explain({ target: Number(target.value) }),
   });
+  const versus = h("select", {
+    class: "ne-contrast",
+    "aria-label": "Explain against class",
+    onchange: () => ctx.explain({ contrast: versus.value === "" ? null : Number(versus.value) }),
+  });
   const truncated = h("span", { class: "ne-warning" });
   const bars = h("div", { class: "ne-prediction", "data-testid": "ne-prediction" });
   const note = h("p", { class: "ne-hint", "data-testid": "ne-target-note" });
@@ -34,7 +40,7 @@ export function createHeader(ctx) {
     }),
   );
   const el = h("div", { class: "ne-header" }, [
-    h("div", { class: "ne-bar" }, [model, output, target, truncated]),
+    h("div", { class: "ne-bar" }, [model, output, target, " versus ", versus, truncated]),
     bars,
     note,
     h("div", { class: "ne-bar ne-levels", role: "group", "aria-label": "Units" }, ["Show ", ...levelButtons]),
@@ -55,6 +61,11 @@ export function createHeader(ctx) {
           exp.classNames.map((name, i) => h("option", { value: i, text: name })),
         );
         target.value = String(exp.target);
+        fill(versus, [
+          h("option", { value: "", text: "no other class" }),
+          ...exp.classNames.map((name, i) => (i === exp.target ? null : h("option", { value: i, text: name }))),
+        ]);
+        versus.value = exp.contrast === null ? "" : String(exp.contrast);
         truncated.textContent = exp.truncatedTokens ? `${exp.truncatedTokens} tokens truncated` : "";
         fill(
           bars,
@@ -65,8 +76,11 @@ export function createHeader(ctx) {
       }
       // while busy it keeps showing the class just asked for
       if (!ctx.get("busy")) target.value = String(exp.target);
-      target.disabled = !ctx.canSend();
+      target.disabled = versus.disabled = !ctx.canSend();
       target.title = ctx.editable() ? "Explain another class" : READ_ONLY_HINT;
+      versus.title = ctx.editable()
+        ? "Explain the target against another class: why this class rather than that one?"
+        : READ_ONLY_HINT;
       for (const button of levelButtons) {
         const level = button.getAttribute("data-level");
         button.hidden = !exp.units[level];
@@ -84,6 +98,13 @@ export function createHeader(ctx) {
 function targetNote(exp) {
   const notes = [];
   const target = exp.classNames[exp.target];
+  if (exp.contrast !== null) {
+    const foil = exp.classNames[exp.contrast];
+    notes.push(
+      `Explaining “${target}” versus “${foil}”: the scores are evidence for “${target}” rather than “${foil}” ` +
+        `(the ${exp.output || "score"} of “${target}” minus that of “${foil}”).`,
+    );
+  }
   if (exp.head === "sigmoid") {
     notes.push("A multi-label model: each class's probability is its own, and they need not add up to 1.");
   } else if (exp.target !== exp.predicted) {

@@ -48,6 +48,7 @@ test("Recompute sends every method with the edited parameters", () => {
       type: "explain",
       text: "the movie was unbelievably good",
       target: 1,
+      contrast: null,
       methods: {
         integrated_gradients: { n_steps: 64, baseline: "mask", multiply_by_inputs: false },
         grad_norm: {},

@@ -101,6 +101,27 @@ test("choosing a target class asks the kernel to explain it", () => {
   );
 });
 
+test("the versus select explains the target against another class, and says so", () => {
+  const { $, model } = mount();
+  const versus = $(".ne-contrast");
+  assert.deepEqual(
+    [...versus.options].map((o) => o.textContent),
+    ["no other class", "negative"], // every class but the target
+  );
+  setValue(versus, 0);
+  assert.deepEqual(
+    model.sent.map((m) => [m.type, m.target, m.contrast]),
+    [["explain", 1, 0]],
+  );
+  const state = model.get("explanation");
+  model.set("explanation", { ...state, contrast: 0 });
+  assert.equal(versus.value, "0");
+  assert.match($('[data-testid="ne-target-note"]').textContent, /versus “negative”/);
+  assert.match($('[data-testid="ne-legend-words"]').textContent, /for “positive” over “negative”/);
+  setValue($(".ne-target"), 0); // the new target is the contrast: the contrast is dropped
+  assert.deepEqual(model.sent.at(-1).contrast, null);
+});
+
 test("display-only widgets cannot send and say why", () => {
   const { $, model } = mount({ editable: false });
   assert.ok($(".ne-target").disabled);

@@ -59,6 +59,7 @@ def rollout(head_means: np.ndarray) -> np.ndarray:
 class Attention(Method):
     name = "attention"
     family = "attention"
+    contrastive = False
     signed = False
     faithful = False
     requires = frozenset({EMBEDDINGS, ATTENTION})

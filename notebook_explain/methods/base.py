@@ -55,6 +55,9 @@ class Method:
     faithful: bool = True
     #: whether the rows of ``rows`` also run a backward pass (about twice a forward pass)
     backward: bool = False
+    #: whether the method explains any scalar output, so also the contrast S_target − S_foil
+    #: (``explain(contrast=...)``); False for methods tied to one class's logit or prediction
+    contrastive: bool = True
 
     def attribute(self, ctx: "AttributionContext", **params) -> Attribution:
         raise NotImplementedError
@@ -70,6 +73,7 @@ class Method:
             "family": self.family,
             "signed": self.signed,
             "faithful": self.faithful,
+            "contrastive": self.contrastive,
             "description": self.description,
             "params": {k: p.to_json() for k, p in self.params.items()},
             "requires": sorted(self.requires),

@@ -56,7 +56,8 @@ class Batching:
 class AttributionContext:
     """Everything a method reads about one input: built whole before any method runs.
 
-    ``target`` is the explained class (``None``: the predicted one); ``span_levels`` the phrase
+    ``target`` is the explained class (``None``: the predicted one), ``contrast`` the class it is
+    explained against (``None``: none; ``outputs.explained_output``); ``span_levels`` the phrase
     and clause word ranges of the input (``spans.span_levels``); ``likelihoods`` the Explainer's
     likelihood models (``likelihood.Likelihoods``) for marginalization.
     """
@@ -68,6 +69,7 @@ class AttributionContext:
         output: str,
         target: int | None = None,
         *,
+        contrast: int | None = None,
         span_levels: Mapping[str, list[tuple[int, int]]] | None = None,
         likelihoods=None,
         batching: Batching = Batching(),
@@ -91,6 +93,7 @@ class AttributionContext:
                 self._leaf, encoded.attention_mask, encoded.token_type_ids
             )
         self.target = int(np.argmax(self.probabilities)) if target is None else int(target)
+        self.contrast = contrast
 
     @property
     def probabilities(self):
@@ -171,7 +174,9 @@ class AttributionContext:
 
     def outputs(self, rows) -> torch.Tensor:
         """S(x) for every row (a ``Rows`` or a (B, L, D) tensor), as a (B,) tensor."""
-        return explained_output(self.logits(rows), self.target, self.output, self.head)
+        return explained_output(
+            self.logits(rows), self.target, self.output, self.head, self.contrast
+        )
 
     def row_gradients(self, rows):
         """For each chunk of ``rows``: (its embeddings, ∂S/∂e of each of its rows, S of each
@@ -180,7 +185,11 @@ class AttributionContext:
             emb = emb.detach().requires_grad_(True)
             with torch.enable_grad():
                 out = explained_output(
-                    self.adapter.logits(emb, mask, types), self.target, self.output, self.head
+                    self.adapter.logits(emb, mask, types),
+                    self.target,
+                    self.output,
+                    self.head,
+                    self.contrast,
                 )
                 (grad,) = torch.autograd.grad(out.sum(), emb)
             yield emb.detach(), grad, out.detach()
@@ -204,7 +213,7 @@ class AttributionContext:
     @cached_property
     def input_gradient(self) -> tuple[torch.Tensor, float]:
         """(∂S/∂e at the input, shape (L, D); S(x)): one backward through the input's forward pass."""
-        out = explained_output(self._logits, self.target, self.output, self.head)
+        out = explained_output(self._logits, self.target, self.output, self.head, self.contrast)
         (grad,) = torch.autograd.grad(out.sum(), self._leaf)
         return grad[0], float(out.detach()[0])
 
@@ -212,5 +221,7 @@ class AttributionContext:
     def input_output(self) -> float:
         """S(x) for the unperturbed input."""
         return float(
-            explained_output(self._logits.detach(), self.target, self.output, self.head)[0]
+            explained_output(
+                self._logits.detach(), self.target, self.output, self.head, self.contrast
+            )[0]
         )

@@ -195,6 +195,7 @@ def _class_log_probs(ctx, units: _Units, fillings: _Fillings, counts: dict):
 class Marginalization(Method):
     name = "marginalization"
     family = "perturbation"
+    contrastive = False
     signed = True
     requires = frozenset({EMBEDDINGS, VOCABULARY})
     description = (

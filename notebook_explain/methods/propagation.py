@@ -61,6 +61,7 @@ def _token_sums(difference: torch.Tensor, grad: torch.Tensor):
 class LRP(Method):
     name = "lrp"
     family = "propagation"
+    contrastive = False
     signed = True
     requires = frozenset({EMBEDDINGS, PROPAGATION})
     description = (
@@ -100,6 +101,7 @@ class LRP(Method):
 class DeepLift(Method):
     name = "deeplift"
     family = "propagation"
+    contrastive = False
     signed = True
     requires = frozenset({EMBEDDINGS, PROPAGATION})
     description = (

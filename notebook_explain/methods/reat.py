@@ -85,6 +85,7 @@ class RecurrentDecomposition(Method):
     """REAT (``naive=False``) or NaiveREAT (``naive=True``) on a plain GRU/LSTM word classifier."""
 
     family = "decomposition"
+    contrastive = False
     signed = True
     requires = frozenset({EMBEDDINGS, RECURRENT})
 

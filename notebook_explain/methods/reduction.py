@@ -79,6 +79,7 @@ class InputReduction(Method):
 
     name = "input_reduction"
     family = "perturbation"
+    contrastive = False
     signed = False
     requires = frozenset({EMBEDDINGS})
     description = (

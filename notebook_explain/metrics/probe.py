@@ -25,7 +25,7 @@ import torch
 
 from ..errors import ExplainError
 from ..methods.context import AttributionContext
-from ..outputs import class_probabilities
+from ..outputs import explained_output
 
 REMOVALS = ("zero", "delete", "unk", "mlm")
 MLM_SEED = 0
@@ -50,6 +50,7 @@ class Probe:
                 encoded,
                 "probability",
                 explanation.target,
+                contrast=explanation.contrast,
                 likelihoods=explainer.likelihoods,
                 batching=explainer.batching(check),
             )
@@ -72,6 +73,7 @@ class Probe:
                 e.text,
                 methods=[method],
                 target=e.target,
+                contrast=e.contrast,
                 output=e.output,
                 text_pair=e.text_pair,
                 spans=dict(e.span_levels) or None,
@@ -88,7 +90,7 @@ class Probe:
 
     def probabilities(self, removed: np.ndarray, removal: str) -> np.ndarray:
         """p(target | input with the words ``removed[r]`` removed) for every row r of a (R, W)
-        bool matrix."""
+        bool matrix (minus p(contrast | ...) for a contrastive explanation)."""
         if removal not in REMOVALS:
             raise ExplainError(
                 f"Unknown removal {removal!r}. Choose one of: {', '.join(REMOVALS)}."
@@ -102,7 +104,10 @@ class Probe:
             rows = removed[[first[key] for key in unique]]
             with torch.no_grad():
                 logits = self._logits(rows, removal)
-            probs = class_probabilities(logits.double(), self.ctx.head)[:, self.ctx.target]
+            ctx = self.ctx
+            probs = explained_output(
+                logits.double(), ctx.target, "probability", ctx.head, ctx.contrast
+            )
             probs = probs.cpu().numpy()
             self.forward_rows += len(rows)
             self._cache.update(zip(unique, probs.tolist()))
