@@ -406,12 +406,16 @@ class Explainer:
                 times.append(time.perf_counter() - start)
         return min(times) / rows
 
-    def evaluate(self, explanation: Explanation, metrics=None, on_progress=None, check=None):
+    def evaluate(
+        self, explanation: Explanation, metrics=None, on_progress=None, check=None, rationale=None
+    ):
         """Faithfulness and plausibility metrics for every method of ``explanation``, with this
         explainer's model (``metrics.evaluate``): ``metrics`` are names or a dict of name →
         parameters (default ``metrics.DEFAULT_METRICS``). Returns an ``Evaluation`` with a value
         per method and metric, the curves and the agreement matrix. ``on_progress(method, i, n)``
-        and ``check`` as for ``explain``."""
+        and ``check`` as for ``explain``. ``rationale`` is a human rationale (word indices, or a
+        mask over ``explanation.words``) for ``rationale_auprc``, ``rationale_f1`` and
+        ``rationale_iou``."""
         from .metrics import evaluate
 
         if not isinstance(explanation, Explanation):
@@ -419,7 +423,7 @@ class Explainer:
                 f"evaluate takes an Explanation (from explain), got {type(explanation).__name__}."
             )
         check_callbacks(on_progress=on_progress, check=check)
-        return evaluate(self, explanation, metrics, on_progress, check)
+        return evaluate(self, explanation, metrics, on_progress, check, rationale)
 
     def explain_many(
         self, texts: Sequence[str], progress: bool = True, **kwargs

@@ -4,7 +4,7 @@ Every metric declares its name, range and direction (``Metric.metadata``); ``eva
 them for every method of an explanation. Importing this package registers them all.
 """
 
-from . import dispersion, faithfulness, plausibility  # noqa: F401  (registration)
+from . import dispersion, faithfulness, plausibility, rationale  # noqa: F401  (registration)
 from .base import Curve, Metric, MetricValue, available_metrics, get_metric
 from .evaluation import DEFAULT_METRICS, Agreement, Evaluation, agreement, evaluate
 from .probe import REMOVALS, Probe

@@ -90,10 +90,35 @@ class DeletionAUC(Metric):
         )
 
 
+#: how the rationale is selected from a method's word scores (after ferret's evaluators)
+SELECTIONS = ("bins", "share", "k", "threshold")
+
+
+def rationale_sizes(scores: np.ndarray, by: str, size: float, only_positive: bool) -> list[int]:
+    """How many of the top-ranked words form the rationale, once per rationale: ``bins`` the
+    ERASER sizes ``ERASER_BINS`` (at least one word each); ``share`` the top ``size`` share of
+    the words; ``k`` the top ``size`` words; ``threshold`` the words scoring at least ``size``
+    times the highest score. ``only_positive`` keeps only words with a positive score. An empty
+    list: no word qualifies."""
+    n = len(scores)
+    eligible = int((scores > 0).sum()) if only_positive else n
+    if by == "bins":
+        sizes = [max(1, math.ceil(b * n - 1e-9)) for b in ERASER_BINS]
+    elif by == "share":
+        sizes = [max(1, math.ceil(size * n - 1e-9))]
+    elif by == "k":
+        sizes = [int(size)]
+    else:
+        top = scores.max()
+        sizes = [int((scores >= size * top).sum())] if top > 0 else [0]
+    sizes = [min(k, eligible) for k in sizes]
+    return [] if min(sizes, default=0) < 1 else sizes
+
+
 class Eraser(Metric):
     """Comprehensiveness (remove the rationale) or sufficiency (keep only the rationale), as in
-    ERASER (DeYoung et al. 2020, §4): p(y|x) − p(y|x′), averaged over the rationale sizes
-    ``ERASER_BINS`` (at least one word each)."""
+    ERASER (DeYoung et al. 2020, §4): p(y|x) − p(y|x′), averaged over the rationales that
+    ``by`` selects (``rationale_sizes``; by default the ERASER bins)."""
 
     range = (-1.0, 1.0)
     paper = "ERASER (DeYoung et al., ACL 2020), §4, aggregated over bins"
@@ -101,22 +126,36 @@ class Eraser(Metric):
     def __init__(self, name, keep_rationale: bool, direction: str, description: str):
         self.name, self.keep_rationale = name, keep_rationale
         self.direction, self.description = direction, description
-        self.params = {"removal": _removal("delete")}
+        self.params = {
+            "removal": _removal("delete"),
+            "by": Param(
+                "bins",
+                "How the rationale is chosen: the ERASER bins (1, 5, 10, 20, 50 % of the words, "
+                "averaged), the top `size` share of the words, the top `size` words, or the words "
+                "scoring at least `size` × the top score.",
+                choices=SELECTIONS,
+            ),
+            "size": Param(0.2, "The share, count or threshold that `by` uses.", low=0.0),
+            "only_positive": Param(False, "Only words with a positive score enter the rationale."),
+        }
 
-    def compute(self, probe, method, removal) -> MetricValue:
+    def compute(self, probe, method, removal, by, size, only_positive) -> MetricValue:
         n = probe.n_words
-        order = top_k(probe.word_scores(method), n)
-        sizes = [max(1, math.ceil(b * n - 1e-9)) for b in ERASER_BINS]
-        rationale = _prefixes(order, [0, *sizes], n)
+        scores = probe.word_scores(method)
+        sizes = rationale_sizes(scores, by, size, only_positive)
+        if not sizes:
+            return MetricValue.not_applicable(
+                f"No word is selected (by={by!r}, size={size}, only_positive={only_positive})."
+            )
+        rationale = _prefixes(top_k(scores, n), [0, *sizes], n)
         removed = ~rationale if self.keep_rationale else rationale
         removed[0] = False  # row 0: the unperturbed input
         p = probe.probabilities(removed, removal)
         drops = p[0] - p[1:]
+        x = np.array(ERASER_BINS) if by == "bins" else np.array(sizes) / n
         return MetricValue(
             float(drops.mean()),
-            Curve(
-                np.array(ERASER_BINS), drops, "rationale size (share of words)", "p(y|x) − p(y|x′)"
-            ),
+            Curve(x, drops, "rationale size (share of words)", "p(y|x) − p(y|x′)"),
             {"removal": removal, "rationale_words": sizes},
         )
 

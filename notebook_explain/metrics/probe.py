@@ -31,12 +31,38 @@ REMOVALS = ("zero", "delete", "unk", "mlm")
 MLM_SEED = 0
 
 
+def rationale_mask(rationale, words) -> np.ndarray:
+    """A (W,) bool mask from a rationale given as word indices or as a 0/1 (or bool) mask over
+    the explanation's ``words``."""
+    values = np.asarray(list(rationale))
+    n = len(words)
+    if values.dtype == bool or (len(values) == n and set(values.tolist()) <= {0, 1} and n > 0):
+        if len(values) != n:
+            raise ExplainError(
+                f"rationale is a mask of {len(values)} entries for {n} words; give one per word "
+                "(explanation.words) or a list of word indices."
+            )
+        return values.astype(bool)
+    if not np.issubdtype(values.dtype, np.integer) or (
+        len(values) and not ((values >= 0) & (values < n)).all()
+    ):
+        raise ExplainError(
+            f"rationale must be word indices 0..{n - 1} or a mask over the {n} words "
+            f"(explanation.words), got {list(rationale)[:10]!r}."
+        )
+    mask = np.zeros(n, dtype=bool)
+    mask[values.astype(int)] = True
+    return mask
+
+
 class Probe:
     """``probabilities(removed, removal)`` for one explanation, re-encoded with its explainer.
     ``check`` runs before every batched pass (see ``context.Batching``)."""
 
-    def __init__(self, explainer, explanation, check=None):
+    def __init__(self, explainer, explanation, check=None, rationale=None):
         self.explainer, self.explanation = explainer, explanation
+        #: the human rationale as a (W,) bool word mask, or None (``rationale_mask``)
+        self.rationale = None if rationale is None else rationale_mask(rationale, explanation.words)
         adapter = explainer.adapter
         encoded = adapter.encode(explanation.text, explanation.text_pair)
         if tuple(encoded.tokens) != tuple(explanation.tokens):
