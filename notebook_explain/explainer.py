@@ -425,6 +425,19 @@ class Explainer:
         check_callbacks(on_progress=on_progress, check=check)
         return evaluate(self, explanation, metrics, on_progress, check, rationale)
 
+    def sanity_check(
+        self, text: str, methods=None, mode: str = "cascading", seed: int = 0, **kwargs
+    ):
+        """The model-randomisation sanity check (Adebayo et al. 2018): the layers' weights are
+        randomised from the top down (``mode="cascading"``, cumulatively, or
+        ``"independent"``, one at a time) and each method explains ``text`` again. Returns a
+        ``metrics.sanity.SanityCheck``: per method, the Spearman correlation of its word scores
+        with the original ones at each stage, and the methods whose maps survive randomisation.
+        Keyword arguments go to ``explain``; the weights are restored afterwards."""
+        from .metrics.sanity import sanity_check
+
+        return sanity_check(self, text, methods, mode, seed, **kwargs)
+
     def explain_many(
         self, texts: Sequence[str], progress: bool = True, **kwargs
     ) -> list[Explanation]:
