@@ -63,10 +63,21 @@ def explanation_payload(explanation: Explanation | None, binary: str = "bytes") 
     return embed(state)
 
 
-def methods_metadata(names) -> list[dict]:
-    """Registered metadata (family, params, …) of each named method; unregistered names are skipped."""
+def methods_metadata(names, layers=()) -> list[dict]:
+    """Registered metadata (family, params, …) of each named method; unregistered names are
+    skipped. A ``layer`` parameter gets the model's ``layers`` as its choices (a select)."""
     registered = set(available_methods())
-    return [get_method(n).metadata() for n in names if n in registered]
+    metadata = [get_method(n).metadata() for n in names if n in registered]
+    for entry in metadata:
+        if "layer" in entry["params"]:
+            entry["params"]["layer"]["choices"] = ["word_embeddings", *layers]
+    return metadata
+
+
+def _layers(explainer) -> tuple[str, ...]:
+    """The inner layers the explainer's model can be attributed at (none without a model)."""
+    adapter = getattr(explainer, "adapter", None)
+    return tuple(getattr(adapter, "layers", ())) if adapter is not None else ()
 
 
 class ExplainWidget(anywidget.AnyWidget):
@@ -130,7 +141,7 @@ class ExplainWidget(anywidget.AnyWidget):
             kwargs["evaluation"] = self._session.evaluation(explanation)
         super().__init__(
             explanation=explanation_payload(explanation),
-            methods=methods_metadata(names),
+            methods=methods_metadata(names, _layers(explainer)),
             editable=explainer is not None,
             **kwargs,
         )

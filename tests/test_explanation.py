@@ -64,6 +64,7 @@ def test_json_and_buffers_round_trip(hf_explainer):
         "steps": 20,
         "rule": "gausslegendre",
         "baseline": "zero",
+        "layer": "word_embeddings",
     }
     for m in e.methods:
         np.testing.assert_array_equal(back.scores(m, level="token"), e.scores(m, level="token"))

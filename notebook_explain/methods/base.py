@@ -42,6 +42,14 @@ class Attribution:
     reduction_steps: list[dict] = field(default_factory=list)
 
 
+#: the ``layer`` parameter of the methods that attribute at an inner layer's output too
+LAYER = Param(
+    "word_embeddings",
+    "Where the attribution is taken: the word embeddings, the embedding block's output "
+    "(positions and normalisation added), or an encoder block's output by number.",
+)
+
+
 class Method:
     """Base class. Subclasses set the class metadata below and implement ``attribute``."""
 

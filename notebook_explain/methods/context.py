@@ -19,12 +19,14 @@ import numpy as np
 import torch
 
 from ..errors import ExplainError
-from ..models.base import Encoded, ModelAdapter, head_of
+from ..models.base import LAYERS, Encoded, ModelAdapter, head_of
 from ..outputs import class_probabilities, explained_output
 from ..perturb import delete_tokens, replace_tokens
 
 #: how ``removed_rows`` takes a token out: deleted, or replaced by [MASK] or the unknown token
 REMOVALS = ("delete", "mask", "unk")
+#: the layer every method attributes at unless told otherwise: the word-embedding lookup
+WORD_EMBEDDINGS = "word_embeddings"
 
 
 @dataclass(frozen=True)
@@ -178,29 +180,49 @@ class AttributionContext:
             self.logits(rows), self.target, self.output, self.head, self.contrast
         )
 
-    def row_gradients(self, rows):
-        """For each chunk of ``rows``: (its embeddings, ∂S/∂e of each of its rows, S of each
-        row), from one forward+backward pass per chunk."""
-        for emb, mask, types in self._chunks(rows):
-            emb = emb.detach().requires_grad_(True)
+    def row_gradients(self, rows, layer: str = WORD_EMBEDDINGS):
+        """For each chunk of ``rows``: (its values, ∂S/∂value of each of its rows, S of each
+        row), from one forward+backward pass per chunk. The rows are input embeddings, or with
+        ``layer`` the outputs that stand in for that inner layer's while the input runs."""
+        for values, mask, types in self._chunks(rows):
+            values = values.detach().requires_grad_(True)
             with torch.enable_grad():
-                out = explained_output(
-                    self.adapter.logits(emb, mask, types),
-                    self.target,
-                    self.output,
-                    self.head,
-                    self.contrast,
-                )
-                (grad,) = torch.autograd.grad(out.sum(), emb)
-            yield emb.detach(), grad, out.detach()
+                if layer == WORD_EMBEDDINGS:
+                    logits = self.adapter.logits(values, mask, types)
+                else:
+                    inputs = self.embeddings.expand(len(values), -1, -1)
+                    with self.adapter.layer_output(layer, values):
+                        logits = self.adapter.logits(inputs, mask, types)
+                out = explained_output(logits, self.target, self.output, self.head, self.contrast)
+                (grad,) = torch.autograd.grad(out.sum(), values)
+            yield values.detach(), grad, out.detach()
 
-    def weighted_gradient(self, rows, weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def check_layer(self, layer: str, method: str) -> None:
+        """An ``ExplainError`` unless ``layer`` is the word embeddings or one of the adapter's
+        attributable ``layers``."""
+        layers = getattr(self.adapter, "layers", ()) if LAYERS in self.adapter.capabilities else ()
+        if layer != WORD_EMBEDDINGS and layer not in layers:
+            raise ExplainError(
+                f"{method}: this model has no layer {layer!r}; choose one of "
+                f"{', '.join([WORD_EMBEDDINGS, *layers])}."
+            )
+
+    def layer_activation(self, layer: str, embeddings: torch.Tensor) -> torch.Tensor:
+        """The (1, L, H) output of inner ``layer`` when the model reads (1, L, D) ``embeddings``."""
+        encoded = self.encoded
+        with torch.no_grad(), self.adapter.layer_output(layer) as captured:
+            self.adapter.logits(embeddings, encoded.attention_mask, encoded.token_type_ids)
+        return captured[0].detach()
+
+    def weighted_gradient(
+        self, rows, weights: torch.Tensor, layer: str = WORD_EMBEDDINGS
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """(Σ_k weights[k] · ∂S/∂e of row k, shape (L, D); S of every row, shape (B,)): the
         weighted sum accumulated chunk by chunk (``row_gradients``), so memory is set by the
         batch limits, not by the number of rows. The sum is accumulated in at least float32, so
         a float16 or bfloat16 model's many small terms are not rounded away."""
         total, outs, start = None, [], 0
-        for _, grad, out in self.row_gradients(rows):
+        for _, grad, out in self.row_gradients(rows, layer):
             wide = torch.promote_types(grad.dtype, torch.float32)
             chunk = torch.einsum(
                 "k,kld->ld", weights[start : start + len(grad)].to(wide), grad.to(wide)

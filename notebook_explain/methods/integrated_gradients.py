@@ -5,7 +5,10 @@
 The integral uses a quadrature rule (``quadrature.py``); all steps, and the baseline itself, go
 through the model as batched forward+backward passes, built and summed a chunk at a time, so
 memory does not grow with the steps. Special tokens keep their own embedding in the baseline, so
-their score is 0. Completeness says Σ_i IG_i = S_y(e) − S_y(ē); the gap is reported in ``info``,
+their score is 0. With ``layer`` the path runs instead between the outputs an inner layer gives
+for the baseline and for the input (Captum's LayerIntegratedGradients), and completeness holds
+at that layer (every position's output then mixes all tokens, so special tokens score too).
+Completeness says Σ_i IG_i = S_y(e) − S_y(ē); the gap is reported in ``info``,
 and a warning says when it exceeds ``GAP_WARNING`` of S_y(e) − S_y(ē): the integral has not
 converged, and more steps are needed.
 """
@@ -19,8 +22,8 @@ import torch
 
 from ..errors import ExplainError
 from ..models.base import EMBEDDINGS
-from .base import Attribution, Method, Param, register
-from .context import Rows
+from .base import LAYER, Attribution, Method, Param, register
+from .context import WORD_EMBEDDINGS, Rows
 from .quadrature import RULES, quadrature
 
 BASELINES = ("zero", "pad", "mask")
@@ -59,6 +62,7 @@ class IntegratedGradients(Method):
         "baseline": Param(
             "zero", "Embedding that replaces each non-special token at α = 0.", choices=BASELINES
         ),
+        "layer": LAYER,
     }
 
     backward = True
@@ -66,16 +70,19 @@ class IntegratedGradients(Method):
     def rows(self, size, steps: int, **_) -> int:
         return steps + 1  # the path, and the baseline
 
-    def attribute(self, ctx, steps: int, rule: str, baseline: str) -> Attribution:
+    def attribute(self, ctx, steps: int, rule: str, baseline: str, layer: str) -> Attribution:
+        ctx.check_layer(layer, self.name)
         alphas, weights = quadrature(rule, steps)
         x, base = ctx.embeddings, baseline_embeddings(ctx, baseline)
+        if layer != WORD_EMBEDDINGS:  # the path runs between the layer's two outputs
+            x, base = ctx.layer_activation(layer, x), ctx.layer_activation(layer, base)
         dtype, device = x.dtype, x.device
         # the baseline rides along as one more row (α = 0, weight 0), so S(baseline) needs no
         # pass of its own; the path's rows are built a chunk at a time
         alpha = torch.as_tensor([*alphas, 0.0], dtype=dtype, device=device)[:, None, None]
         weight = torch.as_tensor([*weights, 0.0], dtype=dtype, device=device)
         path = Rows(steps + 1, lambda a, b: (base + alpha[a:b] * (x - base), None, None))
-        avg_grad, outs = ctx.weighted_gradient(path, weight)
+        avg_grad, outs = ctx.weighted_gradient(path, weight, layer)
         output_baseline, output_input = float(outs[-1]), ctx.input_output
         scores = ((x[0] - base[0]).to(avg_grad.dtype) * avg_grad).sum(-1).double().cpu().numpy()
         difference = output_input - output_baseline

@@ -25,6 +25,8 @@ PROPAGATION = "propagation"  # propagation_logits(..., rule): a forward pass who
 ATTENTION = "attention"  # attentions(...): the model's attention distributions (attention)
 RECURRENT = "recurrent"  # recurrent_states(...): a plain GRU/LSTM encoder's gates and states (reat)
 VOCABULARY = "vocabulary"  # vocabulary(): the token strings by id (marginalization's likelihoods)
+LAYERS = "layers"  # layer_output(name, replacement): an inner layer's output, read or replaced
+#                    (layer attribution: grad_input, signed_grad_input, integrated_gradients)
 
 #: the hook each capability flag promises, checked when an Explainer takes the adapter
 HOOKS = {
@@ -32,6 +34,7 @@ HOOKS = {
     RECURRENT: "recurrent_states",
     PROPAGATION: "propagation_logits",
     VOCABULARY: "vocabulary",
+    LAYERS: "layer_output",
 }
 
 
@@ -144,6 +147,10 @@ class ModelAdapter(Protocol):
       concatenated final states to the logits (no autograd).
     - ``VOCABULARY``: ``vocabulary()`` → ``Vocabulary``, the token strings by id, for the
       likelihood models of ``marginalization`` (``likelihood.py``).
+    - ``LAYERS``: ``layers``, the names of the inner layers whose (B, L, H) output can be
+      attributed ("embeddings": after positions and normalisation; "0", "1", ...: each encoder
+      block), and ``layer_output(name, replacement=None)``, a context manager within which that
+      layer's output is appended to the list it yields, or replaced by ``replacement``.
     - ``PROPAGATION``: ``propagation_logits(embeddings, attention_mask, token_type_ids, rule)`` →
       the (B, C) logits of ``logits``, from a forward pass whose nonlinear ops follow ``rule``
       (``notebook_explain.propagation.rules``: LRP-ε or DeepLIFT rescale), so that the gradient

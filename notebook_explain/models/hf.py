@@ -22,6 +22,7 @@ from ..errors import ExplainError
 from .base import (
     ATTENTION,
     EMBEDDINGS,
+    LAYERS,
     MASK_TOKEN,
     PROPAGATION,
     VOCABULARY,
@@ -112,6 +113,11 @@ class HFAdapter:
             capabilities.add(MASK_TOKEN)
         if self._propagation_is_exact():
             capabilities.add(PROPAGATION)
+        #: inner layers whose output can be attributed (``layer_output``), checked on a probe
+        self._layer_modules = self._attributable_layers()
+        self.layers = tuple(self._layer_modules)
+        if self.layers:
+            capabilities.add(LAYERS)
         self.capabilities = frozenset(capabilities)
         self.attention_normalizer = {"normalizer": "softmax"}
         self.max_length = _length_limit(model, tokenizer)
@@ -318,6 +324,72 @@ class HFAdapter:
             f"({'; '.join(failures)}). Wrap the model in a ModelAdapter whose logits() maps "
             "embeddings to class logits."
         )
+
+    @contextlib.contextmanager
+    def layer_output(self, name: str, replacement: torch.Tensor | None = None):
+        """Within the block, the output of layer ``name`` (``layers``) is appended to the list
+        this yields, or replaced by ``replacement`` (a block's other outputs kept)."""
+        if name not in self._layer_modules:
+            raise ExplainError(
+                f"This model has no layer {name!r}; its layers: word_embeddings, "
+                f"{', '.join(self.layers) or '(no others)'}."
+            )
+        captured = []
+
+        def hook(module, args, output):
+            hidden = output[0] if isinstance(output, tuple) else output
+            captured.append(hidden)
+            if replacement is None:
+                return None
+            value = replacement.to(hidden.dtype)
+            return (value, *output[1:]) if isinstance(output, tuple) else value
+
+        handle = self._layer_modules[name].register_forward_hook(hook)
+        try:
+            yield captured
+        finally:
+            handle.remove()
+
+    def _attributable_layers(self) -> dict[str, torch.nn.Module]:
+        """ "embeddings" (the base model's embedding block, when it has one) and every encoder
+        block by number (the longest ModuleList of the base model); an encoder-decoder's are
+        left out (its head reads the decoder). Each is kept only if, on a short input, its
+        output is one (1, L, H) tensor and putting it back changes nothing."""
+        if getattr(self.model.config, "is_encoder_decoder", False):
+            return {}
+        base = getattr(self.model, "base_model", self.model)
+        found = {}
+        embeddings = getattr(base, "embeddings", None)
+        if isinstance(embeddings, torch.nn.Module) and embeddings is not self._embedding:
+            found["embeddings"] = embeddings
+        lists = [m for m in base.modules() if isinstance(m, torch.nn.ModuleList) and len(m)]
+        if lists:
+            for i, block in enumerate(max(lists, key=len)):
+                found[str(i)] = block
+        self._layer_modules = found
+        ids = self.tokenizer("a good movie", return_tensors="pt")["input_ids"].to(self.device)
+        mask = torch.ones_like(ids)
+        kept = {}
+        with torch.no_grad(), self.inference():
+            x = self.embed(ids)
+            plain = self.logits(x, mask)
+            for name, module in found.items():
+                try:
+                    with self.layer_output(name) as captured:
+                        self.logits(x, mask)
+                    hidden = captured[0]
+                    with self.layer_output(name, hidden) as _:
+                        again = self.logits(x, mask)
+                except Exception:  # noqa: BLE001 - this layer cannot be read or replaced
+                    continue
+                if (
+                    hidden.dim() == 3
+                    and hidden.shape[:2] == ids.shape
+                    and torch.allclose(again, plain, atol=1e-5)
+                    and len(captured) == 1
+                ):
+                    kept[name] = module
+        return kept
 
     def _attention_is_readable(self) -> bool:
         """Whether ``attentions`` gives full self-attention maps over the input: not for T5 and
