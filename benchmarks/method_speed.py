@@ -1,6 +1,7 @@
 """Time per sentence of every method each demo model supports, and how many forward passes it makes.
 
     python benchmarks/method_speed.py [--models minilm-sst2 gru-sst2] [--n 20] [--device cpu]
+                                      [--methods shapley owen ...]
 
 For each model and method: the median and mean seconds per sentence over the first ``n`` SST-2
 dev sentences (after one warm-up sentence), and per sentence the number of batched model calls
@@ -48,12 +49,16 @@ class CallCounter:
         return counts
 
 
-def benchmark(name: str, texts: list[str], device: str | None) -> tuple[list[tuple], float]:
-    """One row per supported method, and the mean number of tokens per sentence."""
+def benchmark(
+    name: str, texts: list[str], device: str | None, methods=None
+) -> tuple[list[tuple], float]:
+    """One row per supported method (of ``methods``, when given), and the mean number of tokens
+    per sentence."""
     explainer = Explainer.demo(name, device=device)
     counter = CallCounter(explainer.adapter)
     rows = []
-    for method in explainer.supported_methods():
+    supported = explainer.supported_methods()
+    for method in [m for m in supported if methods is None or m in methods]:
         explainer.explain(texts[0], methods=[method])  # warm-up (and any lazy loading)
         counter.take()
         seconds, calls, batch_rows = [], [], []
@@ -76,6 +81,7 @@ def main():
     parser.add_argument("--models", nargs="+", default=["minilm-sst2", "gru-sst2"])
     parser.add_argument("--n", type=int, default=20, help="sentences timed per method")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    parser.add_argument("--methods", nargs="+", default=None, help="only these methods")
     args = parser.parse_args()
     texts = load_sst2("dev").texts[: args.n + 1]
     print(
@@ -86,7 +92,7 @@ def main():
     print("| model | method | median s/sentence | mean s/sentence | model calls | rows |")
     print("|---|---|---:|---:|---:|---:|")
     for name in args.models:
-        rows, tokens = benchmark(name, texts, args.device)
+        rows, tokens = benchmark(name, texts, args.device, args.methods)
         for method, median, mean, calls, batch_rows in rows:
             print(
                 f"| {name} | {method} | {median:.4f} | {mean:.4f} | {calls:.1f} | {batch_rows:.0f} |"

@@ -426,17 +426,24 @@ class Explainer:
         return evaluate(self, explanation, metrics, on_progress, check, rationale)
 
     def sanity_check(
-        self, text: str, methods=None, mode: str = "cascading", seed: int = 0, **kwargs
+        self,
+        text: str,
+        methods=None,
+        mode: str = "cascading",
+        seed: int = 0,
+        on_progress=None,
+        **kwargs,
     ):
         """The model-randomisation sanity check (Adebayo et al. 2018): the layers' weights are
         randomised from the top down (``mode="cascading"``, cumulatively, or
         ``"independent"``, one at a time) and each method explains ``text`` again. Returns a
         ``metrics.sanity.SanityCheck``: per method, the Spearman correlation of its word scores
         with the original ones at each stage, and the methods whose maps survive randomisation.
-        Keyword arguments go to ``explain``; the weights are restored afterwards."""
+        ``on_progress(layer, i, n)`` is called before each stage; keyword arguments go to
+        ``explain`` (``check`` among them); the weights are restored afterwards."""
         from .metrics.sanity import sanity_check
 
-        return sanity_check(self, text, methods, mode, seed, **kwargs)
+        return sanity_check(self, text, methods, mode, seed, on_progress, **kwargs)
 
     def explain_many(
         self, texts: Sequence[str], progress: bool = True, **kwargs

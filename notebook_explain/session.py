@@ -30,7 +30,7 @@ from .models.base import parameters_fingerprint
 if TYPE_CHECKING:
     from .explainer import Explainer
 
-REQUESTS = ("explain", "evaluate", "influence", "token_influence", "cancel")
+REQUESTS = ("explain", "evaluate", "sanity", "influence", "token_influence", "cancel")
 #: training examples per side in the influence panel
 INFLUENCE_K = 5
 
@@ -131,6 +131,8 @@ class Session:
                     self.explanation, self._progress("Evaluating the faithfulness of")
                 )
             }
+        if kind == "sanity":
+            return {"sanity": self.sanity(self.explanation)}
         if kind == "influence":
             method = request.get("method")
             if not isinstance(method, str) or method not in INFLUENCE_METHODS:
@@ -167,7 +169,12 @@ class Session:
         shown = self._influence_method
         influence = self.influence(explanation, shown if shown in INFLUENCE_METHODS else None)
         self.explanation, self._weights = explanation, weights
-        return {"explanation": explanation, "evaluation": {}, "influence": influence}
+        return {
+            "explanation": explanation,
+            "evaluation": {},
+            "sanity": {},
+            "influence": influence,
+        }
 
     def _fingerprint(self) -> str | None:
         """The fingerprint of the model's weights (None for an adapter that does not list its
@@ -185,6 +192,28 @@ class Session:
             raise ExplainError(NO_MODEL_MESSAGE)
         return self.explainer.evaluate(
             explanation, DEFAULT_METRICS, on_progress, self._check
+        ).to_json()
+
+    def sanity(self, explanation: Explanation | None) -> dict:
+        """The model-randomisation sanity check of every method of ``explanation`` (same input,
+        target, contrast and parameters), as the widget's ``sanity`` trait
+        (``SanityCheck.to_json()``)."""
+        if explanation is None:
+            raise ExplainError("Nothing to check yet: explain a text first.")
+        if self.explainer is None:
+            raise ExplainError(NO_MODEL_MESSAGE)
+        return self.explainer.sanity_check(
+            explanation.text,
+            {name: dict(explanation.result(name).params) for name in explanation.methods},
+            text_pair=explanation.text_pair,
+            target=explanation.target,
+            contrast=explanation.contrast,
+            output=explanation.output,
+            spans=dict(explanation.span_levels) or None,
+            on_progress=lambda layer, i, n: self._update(
+                status=f"Sanity check: randomising {layer} ({i + 1}/{n})…"
+            ),
+            check=self._check,
         ).to_json()
 
     def influence(self, explanation: Explanation | None, method: str | None = None) -> dict:

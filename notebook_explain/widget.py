@@ -31,7 +31,8 @@ VIEWS = ("heatmap", "compare", "reduction", "influence")
 #: the traits that make up what the views show (and what a static export carries)
 STATE_TRAITS = (
     "explanation", "methods", "method", "compare", "level", "threshold", "top_k", "selected_token",
-    "view", "reduction_step", "influence", "evaluation", "editable", "busy", "status", "error",
+    "view", "reduction_step", "influence", "evaluation", "sanity", "editable", "busy", "status",
+    "error",
 )  # fmt: skip
 
 
@@ -107,6 +108,8 @@ class ExplainWidget(anywidget.AnyWidget):
     reduction_step = traitlets.Int(0, min=0).tag(sync=True)
     influence = traitlets.Dict().tag(sync=True)
     evaluation = traitlets.Dict().tag(sync=True)
+    #: the model-randomisation sanity check (``SanityCheck.to_json()``; ``{}`` until asked for)
+    sanity = traitlets.Dict().tag(sync=True)
     editable = traitlets.Bool(False).tag(sync=True)
     busy = traitlets.Bool(False).tag(sync=True)
     status = traitlets.Unicode("").tag(sync=True)

@@ -243,6 +243,27 @@ def test_faithfulness_button_sets_the_evaluation_and_a_recompute_clears_it(hf_ex
     assert w.error == "" and w.evaluation == {}
 
 
+def test_the_sanity_button_runs_the_check_and_restores_the_model(vocab):
+    from conftest import make_word_model
+
+    from notebook_explain import Explainer
+    from notebook_explain.models.base import parameters_fingerprint
+
+    ex = Explainer(make_word_model("gru", vocab), vocab, device="cpu")
+    before = parameters_fingerprint(ex.adapter.named_parameters())
+    w = ex.show(SENTENCES[0], methods=["signed_grad_input", "random"])
+    statuses = []
+    w.observe(lambda change: statuses.append(change["new"]), "status")
+    send(w, {"type": "sanity"})
+    assert w.error == "" and not w.busy
+    assert w.sanity["methods"] == ["signed_grad_input", "random"]
+    assert w.sanity["flagged"] == ["random"] and w.sanity["stages"][0] == "none"
+    assert any(s.startswith("Sanity check: randomising") for s in statuses)
+    assert parameters_fingerprint(ex.adapter.named_parameters()) == before
+    send(w, {"type": "explain", "text": SENTENCES[1]})
+    assert w.sanity == {}
+
+
 def test_show_can_evaluate_up_front(hf_explainer):
     w = hf_explainer.show(SENTENCES[1], methods=["signed_grad_input"], evaluate=True)
     _assert_same_evaluation(

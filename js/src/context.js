@@ -16,6 +16,7 @@ export const TRAITS = [
   "reduction_step",
   "influence",
   "evaluation",
+  "sanity",
   "editable",
   "busy",
   "status",
@@ -129,6 +130,11 @@ export function createContext(model) {
      */
     evaluate() {
       if (!model.get("busy")) model.send({ type: "evaluate" });
+    },
+
+    /** Ask for the model-randomisation sanity check of every method (needs the kernel's model). */
+    sanity() {
+      if (ctx.canSend()) model.send({ type: "sanity" });
     },
   };
   return ctx;

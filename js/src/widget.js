@@ -11,11 +11,12 @@ import { createInfluence } from "./influence.js";
 import { createMethodPanel } from "./methods.js";
 import { createHeader } from "./prediction.js";
 import { createReduction } from "./reduction.js";
+import { createSanity } from "./sanity.js";
 import { createStatus } from "./status.js";
 
 const VIEWS = [
   { name: "heatmap", label: "Heatmap", parts: [createMethodPanel, createMethodFaithfulness, createHeatmap] },
-  { name: "compare", label: "Compare methods", parts: [createCompare, createCompareFaithfulness] },
+  { name: "compare", label: "Compare methods", parts: [createCompare, createCompareFaithfulness, createSanity] },
   { name: "reduction", label: "Input reduction", parts: [createReduction] },
   { name: "influence", label: "Training influence", parts: [createInfluence] },
 ];

@@ -42,6 +42,20 @@ class SanityCheck:
     correlations: Mapping[str, np.ndarray]
     flagged: tuple[str, ...]
 
+    def to_json(self) -> dict:
+        """Plain JSON (nan as null): the widget's ``sanity`` trait."""
+        return {
+            "mode": self.mode,
+            "stages": list(self.stages),
+            "methods": list(self.correlations),
+            "correlations": {
+                m: [None if math.isnan(v) else float(v) for v in values]
+                for m, values in self.correlations.items()
+            },
+            "flagged": list(self.flagged),
+            "survives": SURVIVES,
+        }
+
     def __repr__(self) -> str:
         width = max(len(m) for m in self.correlations)
         lines = [f"SanityCheck({self.mode}: {len(self.stages) - 1} layers randomised, top down)"]
@@ -71,9 +85,12 @@ def _randomise(parameters, generator: torch.Generator) -> None:
             p.copy_((float(values.mean()) + std * noise).to(p.dtype))
 
 
-def sanity_check(explainer, text, methods=None, mode="cascading", seed=0, **explain_kwargs):
-    """Run the check for ``methods`` on ``text`` (see the module docstring); keyword arguments
-    go to ``explainer.explain`` (``target``, ``text_pair``, ``output``, ...)."""
+def sanity_check(
+    explainer, text, methods=None, mode="cascading", seed=0, on_progress=None, **explain_kwargs
+):
+    """Run the check for ``methods`` on ``text`` (see the module docstring); ``on_progress(stage,
+    i, n)`` is called before each stage; keyword arguments go to ``explainer.explain``
+    (``target``, ``text_pair``, ``output``, ``check``, ...)."""
     if mode not in MODES:
         raise ExplainError(f"Unknown mode {mode!r}. Choose one of: {', '.join(MODES)}.")
     original = explainer.explain(text, methods=methods, **explain_kwargs)
@@ -87,6 +104,8 @@ def sanity_check(explainer, text, methods=None, mode="cascading", seed=0, **expl
     stages, rows = ["none"], [_correlations(explainer, text, requested, original, explain_kwargs)]
     try:
         for i, (name, params) in enumerate(groups):
+            if on_progress is not None:
+                on_progress(name, i, len(groups))
             if mode == "independent" and i > 0:
                 _restore(groups[i - 1][1], saved[i - 1])
             _randomise(params, generator)

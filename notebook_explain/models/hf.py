@@ -483,7 +483,7 @@ class HFAdapter:
             except Exception:  # noqa: BLE001 - any failure: the rules do not fit this model
                 return False
         total = float(((x[0] - reference[0]) * grad[0]).sum())
-        difference = float(logits[0, target] - logits[1, target])
+        difference = float((logits[0, target] - logits[1, target]).detach())
         same = torch.allclose(logits[:1].detach(), plain, atol=1e-4, rtol=1e-4)
         return (
             bool(same)
