@@ -350,6 +350,16 @@ class Explanation(_Record):
             contrast=state.get("contrast"),
         )
 
+    def to_pandas(self, level: str = "word"):
+        """A DataFrame with one row per word (``level="word"``) or token (``"token"``): its
+        text, then one column of scores per method."""
+        from .tabular import dataframe
+
+        units = self.words if level == "word" else self.tokens
+        columns = {level: list(units)}
+        columns.update({m: self.scores(m, level) for m in self.methods})
+        return dataframe(columns)
+
     # ------------------------------------------------------------------ display
     def widget(self, **view):
         """An :class:`~notebook_explain.widget.ExplainWidget` showing this explanation (display only).

@@ -387,3 +387,13 @@ def test_no_stale_answer_after_any_weight_changes(sst, bag_vocab, tmp_path, edit
     assert (
         explainer.influence(TEST_TEXT, k=2).proponents or explainer.influence(TEST_TEXT).opponents
     )
+
+
+def test_an_influence_ranking_as_a_dataframe(indexed):
+    pytest.importorskip("pandas")
+    result = indexed.influence(TEST_TEXT, k=3, highlights=0)
+    table = result.to_pandas()
+    assert list(table["side"]) == ["proponent"] * 3 + ["opponent"] * 3
+    assert list(table["rank"]) == [1, 2, 3, 1, 2, 3]
+    assert list(table["index"]) == [i.index for i in (*result.proponents, *result.opponents)]
+    assert list(table["score"]) == [i.score for i in (*result.proponents, *result.opponents)]

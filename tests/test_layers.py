@@ -11,7 +11,20 @@ PACKAGE = Path(__file__).parents[1] / "notebook_explain"
 
 #: each layer's modules (a trailing ".*" takes a subpackage), lowest first
 LAYERS = (
-    ("core", ("errors", "outputs", "registry", "cache", "perturb", "device", "spans", "data.*")),
+    (
+        "core",
+        (
+            "errors",
+            "outputs",
+            "registry",
+            "cache",
+            "perturb",
+            "device",
+            "spans",
+            "tabular",
+            "data.*",
+        ),
+    ),
     ("models", ("models.*", "propagation.*")),
     ("methods", ("methods.*",)),
     ("metrics and influence", ("metrics.*", "influence.*")),

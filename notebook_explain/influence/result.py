@@ -53,6 +53,24 @@ class InfluenceResult:
     conformity: float | None = None
     info: dict = field(default_factory=dict)
 
+    def to_pandas(self):
+        """A DataFrame with one row per ranked training example: its side (proponent or
+        opponent), rank, index in the training set, label, score and text."""
+        from ..tabular import dataframe
+
+        ranked = [("proponent", r + 1, item) for r, item in enumerate(self.proponents)]
+        ranked += [("opponent", r + 1, item) for r, item in enumerate(self.opponents)]
+        return dataframe(
+            {
+                "side": [side for side, _, _ in ranked],
+                "rank": [rank for _, rank, _ in ranked],
+                "index": [item.index for _, _, item in ranked],
+                "label": [item.label for _, _, item in ranked],
+                "score": [item.score for _, _, item in ranked],
+                "text": [item.text for _, _, item in ranked],
+            }
+        )
+
     def to_json(self) -> dict:
         """The widget's influence-panel payload."""
         return {

@@ -73,6 +73,15 @@ class Evaluation:
     def values(self) -> dict[str, dict[str, float]]:
         return {m: {k: r.value for k, r in per.items()} for m, per in self.results.items()}
 
+    def to_pandas(self):
+        """A DataFrame of the values: one row per method, one column per metric."""
+        from ..tabular import dataframe
+
+        names = [m["name"] for m in self.metrics]
+        values = self.values
+        columns = {k: [values[m][k] for m in self.methods] for k in names}
+        return dataframe(columns, index=list(self.methods), name="method")
+
     def value(self, method: str, metric: str) -> float:
         return self.results[method][metric].value
 
