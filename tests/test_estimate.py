@@ -9,13 +9,19 @@ import notebook_explain.explainer as explainer_module
 from notebook_explain import Explainer
 
 TEXT = "the unbelievably predictable screenplay disappoints , but the cast is wonderful ."
-EXACT = {
-    "leave_one_out": {},
-    "occlusion_zero": {"unit": "word"},
-    "occlusion_unk": {},
-    "lime": {"samples": 37},
-    "integrated_gradients": {"steps": 11},
-}
+EXACT = [
+    ("leave_one_out", {}),
+    ("occlusion_zero", {"unit": "word"}),
+    ("occlusion_unk", {}),
+    ("occlusion_mask", {}),
+    ("lime", {"samples": 37}),
+    ("integrated_gradients", {"steps": 11}),
+    ("integrated_gradients", {"steps": 11, "layer": "3"}),
+    ("signed_grad_input", {"layer": "embeddings"}),
+    ("shapley", {"samples": 5}),
+    ("owen", {"samples": 4}),
+    ("smoothgrad", {"samples": 7}),
+]
 
 
 def counted_rows(explainer, text, method, params) -> int:
@@ -33,7 +39,7 @@ def counted_rows(explainer, text, method, params) -> int:
     return sum(rows) - 1
 
 
-@pytest.mark.parametrize("method, params", EXACT.items(), ids=list(EXACT))
+@pytest.mark.parametrize("method, params", EXACT, ids=[f"{m}{p}" for m, p in EXACT])
 def test_declared_rows_are_the_rows_run(hf_explainer, method, params):
     estimate = hf_explainer.estimate(TEXT, {method: params})[method]
     assert estimate["rows"] == counted_rows(hf_explainer, TEXT, method, params)

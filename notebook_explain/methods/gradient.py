@@ -41,6 +41,11 @@ class GradientReduction(Method):
         #: LayerGradientXActivation); the norms read the word embeddings' gradient only
         self.params = {"layer": LAYER} if layers else {}
 
+    def rows(self, size, layer: str = WORD_EMBEDDINGS, **_) -> int:
+        # the input's own backward serves the word embeddings; an inner layer needs a pass that
+        # reads its output and one forward+backward through it
+        return 0 if layer == WORD_EMBEDDINGS else 2
+
     def attribute(self, ctx, layer: str = WORD_EMBEDDINGS) -> Attribution:
         if layer == WORD_EMBEDDINGS:
             grad, _ = ctx.input_gradient

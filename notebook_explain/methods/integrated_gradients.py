@@ -67,8 +67,9 @@ class IntegratedGradients(Method):
 
     backward = True
 
-    def rows(self, size, steps: int, **_) -> int:
-        return steps + 1  # the path, and the baseline
+    def rows(self, size, steps: int, layer: str = WORD_EMBEDDINGS, **_) -> int:
+        # the path, and the baseline; at an inner layer also the two passes that read its outputs
+        return steps + 1 + (0 if layer == WORD_EMBEDDINGS else 2)
 
     def attribute(self, ctx, steps: int, rule: str, baseline: str, layer: str) -> Attribution:
         ctx.check_layer(layer, self.name)
