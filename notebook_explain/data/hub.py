@@ -124,7 +124,6 @@ def fetch(relative_path: str, target: Path) -> None:
         raise DataNotFoundError(NOT_ON_HUB[relative_path])
     try:
         from huggingface_hub import hf_hub_download
-        from huggingface_hub.errors import EntryNotFoundError
     except ImportError as exc:
         raise DataNotFoundError(
             "huggingface_hub is not installed (pip install huggingface_hub)."
@@ -133,9 +132,12 @@ def fetch(relative_path: str, target: Path) -> None:
         downloaded = hf_hub_download(
             source.repo_id, source.filename, repo_type="dataset", revision=source.revision
         )
-    except (EntryNotFoundError, OSError) as exc:
+    except Exception as exc:  # noqa: BLE001 - offline, missing or refused, across hub versions
+        # (an entry not found, an OSError, or huggingface_hub 1.x's closed-client RuntimeError
+        # when offline): every failure means the data cannot be had, and the cause is kept
         raise DataNotFoundError(
-            f"could not download {source.filename!r} from the hub dataset {source.repo_id} ({exc})."
+            f"could not download {source.filename!r} from the hub dataset {source.repo_id} "
+            f"({type(exc).__name__}: {exc})."
         ) from exc
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
