@@ -168,3 +168,21 @@ def test_dataset_setting_picks_the_splits(data_dir):
     assert {k: len(v) for k, v in reviews.items()} == {"train": 1400, "dev": 200, "test": 400}
     lengths = [len(t.split()) for t in reviews["test"].texts]
     assert max(lengths) == 400 and min(lengths) < 400
+
+
+def test_the_mlm_head_trains_when_first_needed_inside_no_grad(minilm_path):
+    """The demo MLM head is trained lazily, on its first use, which may come inside a metric's
+    no_grad (auc_rep's probe): it must train there all the same."""
+    import torch
+
+    from notebook_explain.demo.encoder import load_minilm_tokenizer
+    from notebook_explain.demo.mlm import MLM_CONFIG, train_mlm_head
+
+    cfg = {**MLM_CONFIG, "layers": 1, "epochs": 1, "batch_size": 4}
+    texts = ["a gorgeous , witty movie .", "the plot is a dull mess .", "it is fine ."] * 4
+    with torch.no_grad():
+        model, info = train_mlm_head(
+            cfg, load_minilm_tokenizer(), texts, texts[:3], torch.device("cpu"), False
+        )
+    assert all(p.grad is None for p in model.parameters())  # trained, then the grads cleared
+    assert not model.training

@@ -193,7 +193,14 @@ def _masked_loss(model, input_ids, attention, maskable, rate, generator, mask_id
 
 
 def train_mlm_head(cfg: dict, tokenizer, texts, dev_texts, device, progress: bool):
-    """Train a fresh head with AdamW and a linear decay; return it and its training record."""
+    """Train a fresh head with AdamW and a linear decay; return it and its training record.
+    Gradients are on whatever the caller's mode: the head is trained lazily, on its first use,
+    which may come inside a metric's ``no_grad`` (``auc_rep``)."""
+    with torch.enable_grad():
+        return _train_mlm_head(cfg, tokenizer, texts, dev_texts, device, progress)
+
+
+def _train_mlm_head(cfg: dict, tokenizer, texts, dev_texts, device, progress: bool):
     torch.manual_seed(cfg["seed"])
     model = _new_head(cfg["layers"], device)
     optimizer = torch.optim.AdamW(
