@@ -43,6 +43,9 @@ NO_MODEL_MESSAGE = (
     "open it with Explainer.show(text), or run explainer.evaluate(explanation)."
 )
 BUSY_MESSAGE = "Still computing the previous request: wait for it, or press Cancel."
+#: a request whose new methods should take longer than this is shown with its estimate first,
+#: and runs when the user confirms it
+CONFIRM_SECONDS = 10.0
 CANCELLED_MESSAGE = "Cancelled; the previous result is kept."
 
 
@@ -154,6 +157,10 @@ class Session:
         keep_spans = old is not None and old.span_source == "user" and text == old.text
         weights = self._fingerprint()
         unchanged = old is not None and weights is not None and weights == self._weights
+        if not request.get("confirmed"):
+            confirm = self._confirmation(request, text, old if unchanged else None)
+            if confirm:
+                return {"confirm": confirm}
         explanation = self.explainer.explain(
             text,
             methods=request.get("methods") or (old.methods if old else None),
@@ -174,7 +181,39 @@ class Session:
             "evaluation": {},
             "sanity": {},
             "influence": influence,
+            "confirm": {},
         }
+
+    def _confirmation(self, request: dict, text: str, old: Explanation | None) -> dict:
+        """``{}`` when the methods this request would compute should take at most
+        ``CONFIRM_SECONDS`` (``Explainer.estimate``); else what the widget asks the user to
+        confirm: the estimate per method and the request to send again with ``confirmed``."""
+        from .explainer import DEFAULT_METHODS
+        from .methods.base import resolve_methods
+
+        methods = request.get("methods") or (list(old.methods) if old else None)
+        resolved = resolve_methods(methods, DEFAULT_METHODS)
+        same_input = old is not None and text == old.text
+        if same_input:  # a target of None is the predicted class, the same for the same text
+            target = request.get("target")
+            target = int(np.argmax(old.probabilities)) if target is None else target
+            same_input = target == old.target and request.get("contrast") == old.contrast
+        todo = {
+            name: params
+            for name, (_, params) in resolved.items()
+            if not (same_input and name in old.results and dict(old.result(name).params) == params)
+        }
+        if not todo:
+            return {}
+        self._update(status="Estimating the cost…")
+        pair = old.text_pair if old is not None else None
+        seconds = {
+            name: float(e["seconds"])
+            for name, e in self.explainer.estimate(text, todo, text_pair=pair).items()
+        }
+        if sum(seconds.values()) <= CONFIRM_SECONDS:
+            return {}
+        return {"seconds": seconds, "request": {**request, "confirmed": True}}
 
     def _fingerprint(self) -> str | None:
         """The fingerprint of the model's weights (None for an adapter that does not list its

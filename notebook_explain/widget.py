@@ -110,6 +110,9 @@ class ExplainWidget(anywidget.AnyWidget):
     evaluation = traitlets.Dict().tag(sync=True)
     #: the model-randomisation sanity check (``SanityCheck.to_json()``; ``{}`` until asked for)
     sanity = traitlets.Dict().tag(sync=True)
+    #: a request held back for its cost: ``{"seconds": {method: estimate}, "request": ...}``
+    #: until the user runs it anyway or drops it (``{}``: none)
+    confirm = traitlets.Dict().tag(sync=True)
     editable = traitlets.Bool(False).tag(sync=True)
     busy = traitlets.Bool(False).tag(sync=True)
     status = traitlets.Unicode("").tag(sync=True)

@@ -264,6 +264,28 @@ def test_the_sanity_button_runs_the_check_and_restores_the_model(vocab):
     assert w.sanity == {}
 
 
+def test_an_expensive_request_waits_for_confirmation_with_its_estimate(vocab, monkeypatch):
+    """Over the threshold, the kernel answers with the estimate per method to compute (those
+    it would reuse left out) and runs only when the request comes back confirmed."""
+    from conftest import make_word_model
+
+    import notebook_explain.session as session_module
+    from notebook_explain import Explainer
+
+    ex = Explainer(make_word_model("gru", vocab), vocab, device="cpu")
+    w = ex.show(SENTENCES[0], methods=["signed_grad_input"])
+    monkeypatch.setattr(session_module, "CONFIRM_SECONDS", 0.0)
+    methods = {"signed_grad_input": {}, "lime": {"samples": 50}}
+    send(w, {"type": "explain", "text": SENTENCES[0], "methods": methods})
+    assert w.error == "" and w.value.methods == ("signed_grad_input",)  # nothing ran yet
+    assert list(w.confirm["seconds"]) == ["lime"]  # signed_grad_input is reused
+    estimate = ex.estimate(SENTENCES[0], {"lime": {"samples": 50}})["lime"]["seconds"]
+    assert w.confirm["seconds"]["lime"] == pytest.approx(estimate, rel=1.0)
+    send(w, w.confirm["request"])
+    assert w.error == "" and w.value.methods == ("signed_grad_input", "lime")
+    assert w.confirm == {}
+
+
 def test_show_can_evaluate_up_front(hf_explainer):
     w = hf_explainer.show(SENTENCES[1], methods=["signed_grad_input"], evaluate=True)
     _assert_same_evaluation(

@@ -17,6 +17,7 @@ export const TRAITS = [
   "influence",
   "evaluation",
   "sanity",
+  "confirm",
   "editable",
   "busy",
   "status",
@@ -130,6 +131,13 @@ export function createContext(model) {
      */
     evaluate() {
       if (!model.get("busy")) model.send({ type: "evaluate" });
+    },
+
+    /** Run the request the kernel held back for its cost (the `confirm` trait), or drop it. */
+    confirm(run) {
+      const request = model.get("confirm")?.request;
+      ctx.set({ confirm: {} });
+      if (run && request && ctx.canSend()) model.send(request);
     },
 
     /** Ask for the model-randomisation sanity check of every method (needs the kernel's model). */

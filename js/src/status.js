@@ -1,4 +1,5 @@
-// The busy indicator (with the kernel's progress text and a Cancel button) and the dismissible error.
+// The busy indicator (with the kernel's progress text and a Cancel button), the question the
+// kernel asks before a request it estimates at more than 10 seconds, and the dismissible error.
 
 import { h } from "./dom.js";
 
@@ -30,7 +31,13 @@ export function createStatus(ctx) {
     errorText,
     dismiss,
   ]);
-  const el = h("div", { class: "ne-status" }, [busy, error]);
+  const confirmText = h("span");
+  const confirm = h("div", { class: "ne-confirm", "data-testid": "ne-confirm", role: "alert", hidden: true }, [
+    confirmText,
+    h("button", { type: "button", "data-testid": "ne-confirm-run", text: "Run anyway", onclick: () => ctx.confirm(true) }),
+    h("button", { type: "button", "data-testid": "ne-confirm-drop", text: "Don't run", onclick: () => ctx.confirm(false) }),
+  ]);
+  const el = h("div", { class: "ne-status" }, [busy, confirm, error]);
 
   return {
     el,
@@ -38,9 +45,23 @@ export function createStatus(ctx) {
       busy.hidden = !ctx.get("busy");
       cancel.hidden = !ctx.editable();
       statusText.textContent = ctx.get("status") || "Computing…";
+      const seconds = ctx.get("confirm")?.seconds ?? {};
+      const total = Object.values(seconds).reduce((a, b) => a + b, 0);
+      confirm.hidden = !total;
+      confirmText.textContent = total
+        ? `This will take about ${formatSeconds(total)} on this machine (` +
+          Object.entries(seconds)
+            .map(([name, s]) => `${name} ${formatSeconds(s)}`)
+            .join(", ") +
+          "). "
+        : "";
       const message = ctx.get("error") || "";
       error.hidden = !message;
       errorText.textContent = message;
     },
   };
+}
+
+function formatSeconds(seconds) {
+  return seconds >= 90 ? `${Math.round(seconds / 60)} min` : `${Math.round(seconds)} s`;
 }

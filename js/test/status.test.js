@@ -183,3 +183,21 @@ test("the header says when the explained class is not the predicted one, or the 
   assert.match(note.textContent, /multi-label/);
   assert.doesNotMatch(note.textContent, /not the predicted/);
 });
+
+test("a request the kernel estimates at more than 10 s waits for the user, with its estimate", () => {
+  const { $, model } = mount();
+  const request = { type: "explain", text: "the movie was unbelievably good", target: 1, confirmed: true };
+  model.set("confirm", { seconds: { marginalization: 41.6, lime: 3.2 }, request });
+  const bar = $('[data-testid="ne-confirm"]');
+  assert.ok(!bar.hidden);
+  assert.match(bar.textContent, /about 45 s on this machine \(marginalization 42 s, lime 3 s\)/);
+  $('[data-testid="ne-confirm-run"]').click();
+  assert.deepEqual(model.sent, [request]);
+  assert.deepEqual(model.get("confirm"), {});
+  assert.ok(bar.hidden);
+  model.set("confirm", { seconds: { marginalization: 200 }, request });
+  assert.match(bar.textContent, /about 3 min/);
+  $('[data-testid="ne-confirm-drop"]').click();
+  assert.equal(model.sent.length, 1); // nothing more sent
+  assert.ok(bar.hidden);
+});
