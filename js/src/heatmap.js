@@ -8,6 +8,9 @@ import { createLegend } from "./legend.js";
 import { colourUnits, describeUnit, labelUnits, unitSpans } from "./tokens.js";
 
 const HINT = "Hover a unit for its score and rank.";
+/** Below this largest |score| a method's scores are rounding noise: normalised by their own
+ * maximum they would look like a full-strength map, so none is coloured and a note says why. */
+export const ZERO_SCORE = 1e-6;
 const CLICK_HINT = " Click it to see the training examples behind it.";
 
 export function createHeatmap(ctx) {
@@ -23,11 +26,13 @@ export function createHeatmap(ctx) {
   const thresholdText = h("span", { class: "ne-muted" });
   const tokens = h("div", { class: "ne-tokens ne-heatmap-tokens" });
   const detail = h("div", { class: "ne-detail" });
+  const zeroNote = h("p", { class: "ne-hint ne-warning", "data-testid": "ne-zero-note", hidden: true });
   const el = h("div", { class: "ne-heatmap" }, [
     h("div", { class: "ne-bar" }, [
       legend.el,
       h("label", { class: "ne-control" }, ["Hide below ", threshold, thresholdText]),
     ]),
+    zeroNote,
     tokens,
     detail,
   ]);
@@ -89,7 +94,14 @@ export function createHeatmap(ctx) {
       const cut = Math.min(Math.max(Number(ctx.get("threshold")) || 0, 0), 1);
       if (coloured(spans, result, cut)) {
         const { scores, max } = data;
-        colourUnits(spans, data, result.signed, (i) => !units.skip[i] && Math.abs(scores[i]) / max >= cut);
+        const zero = !(max >= ZERO_SCORE);
+        zeroNote.hidden = !zero;
+        zeroNote.textContent = zero
+          ? `Every ${result.name} score is ≈ 0 here (largest |score| ${max.toExponential(1)}): this method ` +
+            "sees nothing in this input on this model, so no unit is coloured. (saliency_sum is ≈ 0 on " +
+            "LayerNorm models, for one.)"
+          : "";
+        colourUnits(spans, data, result.signed, (i) => !zero && !units.skip[i] && Math.abs(scores[i]) / max >= cut);
         threshold.value = String(cut);
         thresholdText.textContent = ` ${Math.round(cut * 100)} % of max |score|`;
       }

@@ -210,3 +210,17 @@ test("without spans the phrase and clause buttons are hidden and a span level fa
   assert.deepEqual(hidden, ["phrase", "clause"]);
   assert.equal(model.state.level, "clause"); // the trait is kept for the next explanation
 });
+
+test("a method whose scores are all ≈ 0 colours nothing and says so", () => {
+  const noise = SCORES.integrated_gradients.map((v) => v * 1e-8);
+  const explanation = makeExplanation({
+    results: [{ name: "saliency_sum", family: "gradient", signed: true, scores: noise, params: {}, seconds: 0, info: {} }],
+  });
+  const { $, $$ } = mount({ explanation, method: "saliency_sum", compare: ["saliency_sum"] });
+  const note = $('[data-testid="ne-zero-note"]');
+  assert.ok(!note.hidden);
+  assert.match(note.textContent, /Every saliency_sum score is ≈ 0 here \(largest \|score\| 7\.0e-9\)/);
+  assert.ok($$('[data-testid="ne-token"]').every((span) => !span.style.backgroundColor));
+  const normal = mount();
+  assert.ok(normal.$('[data-testid="ne-zero-note"]').hidden);
+});
