@@ -102,7 +102,9 @@ class ExplainWidget(anywidget.AnyWidget):
         sync=True
     )
     threshold = traitlets.Float(0.0, min=0.0, max=1.0).tag(sync=True)
-    top_k = traitlets.Float(100.0, min=1.0, max=100.0).tag(sync=True)
+    #: the share (%) of each method's units the comparison colours: the top fifth by default,
+    #: since at 100 % every top-k overlap reads 100 %
+    top_k = traitlets.Float(20.0, min=1.0, max=100.0).tag(sync=True)
     selected_token = traitlets.Int(-1).tag(sync=True)
     view = traitlets.Enum(VIEWS, default_value="heatmap").tag(sync=True)
     reduction_step = traitlets.Int(0, min=0).tag(sync=True)

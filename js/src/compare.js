@@ -10,6 +10,10 @@ import { fill, h } from "./dom.js";
 import { topKCount } from "./scores.js";
 import { colourUnits, labelUnits, unitSpans } from "./tokens.js";
 
+/** The share of each method's units the comparison colours by default: at 100 % every overlap
+ * reads 100 %, so the default keeps the top fifth (the kernel's ``top_k`` trait agrees). */
+const DEFAULT_TOP_K = 20;
+
 const CAPTION =
   "Upper triangle: Kendall's τ_b between the two methods' scores (on |score| when either method is unsigned); " +
   "lower triangle: top-k overlap, the share of top-k units the two methods have in common. " +
@@ -128,7 +132,7 @@ export function createCompare(ctx) {
     const level = ctx.level();
     const names = shownNames(exp, ctx.get("compare"));
     const key = JSON.stringify(names);
-    const percent = Math.min(Math.max(Number(ctx.get("top_k")) || 100, 1), 100);
+    const percent = Math.min(Math.max(Number(ctx.get("top_k")) || DEFAULT_TOP_K, 1), 100);
 
     if (choicesChanged(exp)) {
       boxes = new Map(exp.results.map((r) => [r.name, h("input", { type: "checkbox", onchange: choose })]));

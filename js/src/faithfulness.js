@@ -79,8 +79,9 @@ export function curvePlot(curve, [low, high]) {
 function metricHeader(meta) {
   const direction = DIRECTIONS[meta.direction] ?? DIRECTIONS.neither;
   const about = [String(meta.description ?? ""), meta.paper ? `(${meta.paper})` : ""].filter(Boolean).join(" ");
-  return h("th", { scope: "col", "data-metric": meta.name, title: `${direction.text}. ${about}` }, [
-    String(meta.name),
+  const label = String(meta.label || meta.name);
+  return h("th", { scope: "col", "data-metric": meta.name, title: `${meta.name}: ${direction.text}. ${about}` }, [
+    label,
     direction.arrow
       ? h("span", { class: "ne-direction", "aria-label": direction.text, text: ` ${direction.arrow}` })
       : null,
@@ -92,7 +93,8 @@ function valueCell(evaluation, method, meta, best, ranges) {
   const attrs = { "data-metric": meta.name, "data-method": method, "data-value": value ?? "" };
   if (value === null) {
     const reason = evaluation.reasons?.[method]?.[meta.name] ?? "Not computed for this method.";
-    return h("td", { ...attrs, class: "ne-na", title: `${method}: ${meta.name} does not apply. ${reason}` }, ["n/a"]);
+    const label = meta.label || meta.name;
+    return h("td", { ...attrs, class: "ne-na", title: `${method}: ${label} does not apply. ${reason}` }, ["n/a"]);
   }
   const isBest = best[meta.name] === method;
   const curve = evaluation.curves?.[method]?.[meta.name];

@@ -36,9 +36,9 @@ test("the heatmap view shows the selected method's numbers, with each metric's d
   );
   assert.deepEqual(
     [...table.querySelectorAll("thead th[data-metric]")].map((th) => th.textContent),
-    ["aopc ↑", "deletion ↓", "loo_pearson ↑", "entropy"],
+    ["AOPC ↑", "Deletion AUC ↓", "Pearson r with leave-one-out ↑", "entropy"], // labels; a bare name without one
   );
-  assert.match(table.querySelector('th[data-metric="deletion"]').title, /^lower is better\. About deletion\./);
+  assert.match(table.querySelector('th[data-metric="deletion"]').title, /^deletion: lower is better\. About deletion\./);
   assert.equal(cell(table, "integrated_gradients", "aopc").querySelector(".ne-number").textContent, "0.250");
   assert.equal(cell(table, "integrated_gradients", "deletion").getAttribute("data-value"), "0.4");
   model.set("method", "grad_norm");

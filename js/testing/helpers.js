@@ -175,8 +175,10 @@ export function makeExplanation({
   };
 }
 
+const LABELS = { aopc: "AOPC", deletion: "Deletion AUC", loo_pearson: "Pearson r with leave-one-out" };
 const metric = (name, direction, range = [-1, 1]) => ({
   name,
+  label: LABELS[name] ?? name,
   range,
   direction,
   kind: "faithfulness",

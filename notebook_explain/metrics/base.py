@@ -54,6 +54,8 @@ class Metric:
     """A metric of one method's scores on one explanation (subclasses set the metadata)."""
 
     name: str = ""
+    #: the name a reader sees (the widget's column header); ``name`` when empty
+    label: str = ""
     range: tuple[float, float] = (-math.inf, math.inf)
     direction: str = "higher"  # which values are better: "higher", "lower" or "neither"
     kind: str = "faithfulness"  # or "plausibility", "dispersion", "agreement"
@@ -67,6 +69,7 @@ class Metric:
     def metadata(self) -> dict:
         return {
             "name": self.name,
+            "label": self.label or self.name,
             "range": [float(self.range[0]), float(self.range[1])],
             "direction": self.direction,
             "kind": self.kind,

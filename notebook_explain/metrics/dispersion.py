@@ -15,6 +15,7 @@ from .statistics import kendall_tau_b, normalized_entropy
 
 class Entropy(Metric):
     name = "entropy"
+    label = "Entropy of importance"
     range = (0.0, 1.0)
     direction = "neither"
     kind = "dispersion"
@@ -34,6 +35,7 @@ class Entropy(Metric):
 
 class KendallTau(Metric):
     name = "kendall_tau"
+    label = "Kendall τ with a reference"
     range = (-1.0, 1.0)
     direction = "higher"
     kind = "agreement"

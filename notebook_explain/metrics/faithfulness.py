@@ -35,6 +35,7 @@ def _prefixes(order: np.ndarray, sizes, n_words: int) -> np.ndarray:
 
 class AOPC(Metric):
     name = "aopc"
+    label = "AOPC"
     range = (-1.0, 1.0)
     direction = "higher"
     description = (
@@ -67,7 +68,8 @@ class DeletionAUC(Metric):
     range = (0.0, 1.0)
     direction = "lower"
 
-    def __init__(self, name, removal, fraction, description, paper):
+    def __init__(self, name, removal, fraction, description, paper, label=""):
+        self.label = label
         self.name, self.description, self.paper = name, description, paper
         self.params = {
             "fraction": Param(
@@ -123,7 +125,8 @@ class Eraser(Metric):
     range = (-1.0, 1.0)
     paper = "ERASER (DeYoung et al., ACL 2020), §4, aggregated over bins"
 
-    def __init__(self, name, keep_rationale: bool, direction: str, description: str):
+    def __init__(self, name, keep_rationale: bool, direction: str, description: str, label=""):
+        self.label = label
         self.name, self.keep_rationale = name, keep_rationale
         self.direction, self.description = direction, description
         self.params = {
@@ -162,6 +165,7 @@ class Eraser(Metric):
 
 class LOOPearson(Metric):
     name = "loo_pearson"
+    label = "Pearson r with leave-one-out"
     range = (-1.0, 1.0)
     direction = "higher"
     description = (
@@ -186,6 +190,7 @@ class LOOPearson(Metric):
 
 class ClauseFaithfulness(Metric):
     name = "clause_faithfulness"
+    label = "Top clause deleted"
     range = (-1.0, 1.0)
     direction = "higher"
     description = (
@@ -214,6 +219,7 @@ register(
         "Area under the target probability as the top words are deleted one by one, all of them "
         "by the end (normalised; a faithful ranking makes it drop fast).",
         "Petsiuk et al. 2018's deletion curve, as in input-marginalization.md §3.5",
+        label="Deletion AUC",
     )
 )
 register(
@@ -224,6 +230,7 @@ register(
         "Area under the target probability as the top words are replaced by masked-LM samples, "
         "until 20% of the words are replaced (normalised).",
         "input-marginalization.md §3.5, AUC_rep",
+        label="AUC_rep (masked-LM replacement)",
     )
 )
 register(
@@ -232,6 +239,7 @@ register(
         keep_rationale=False,
         direction="higher",
         description="Drop in the target probability when the top words are removed.",
+        label="Comprehensiveness",
     )
 )
 register(
@@ -240,6 +248,7 @@ register(
         keep_rationale=True,
         direction="lower",
         description="Drop in the target probability when only the top words are kept.",
+        label="Sufficiency",
     )
 )
 register(LOOPearson())

@@ -35,6 +35,7 @@ def target_polarity(explanation) -> int:
 
 class Interpretability(Metric):
     name = "interpretability"
+    label = "Lexicon agreement"
     range = (0.0, 1.0)
     direction = "higher"
     kind = "plausibility"
@@ -83,6 +84,7 @@ class _SSTTags(Metric):
 
 class IoT(_SSTTags):
     name = "iot"
+    label = "Top words ∩ SST tags"
     range = (0.0, 1.0)
     direction = "higher"
     description = (
@@ -104,6 +106,7 @@ class IoT(_SSTTags):
 
 class NeutralScore(_SSTTags):
     name = "neutral_score"
+    label = "Neutral words' |score|"
     range = (0.0, 1.0)
     direction = "lower"
     description = (

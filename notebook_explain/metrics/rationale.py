@@ -41,6 +41,7 @@ def average_precision(scores: np.ndarray, relevant: np.ndarray) -> float:
 
 class RationaleAUPRC(Metric):
     name = "rationale_auprc"
+    label = "Rationale AUPRC"
     range = (0.0, 1.0)
     direction = "higher"
     kind = "plausibility"
@@ -66,6 +67,7 @@ class RationaleOverlap(Metric):
 
     def __init__(self, name: str, f1: bool, description: str):
         self.name, self.f1, self.description = name, f1, description
+        self.label = "Rationale F1" if f1 else "Rationale IOU"
 
     def compute(self, probe, method, k) -> MetricValue:
         rationale = probe.rationale
