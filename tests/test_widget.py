@@ -28,6 +28,10 @@ def explained(hf_explainer):
     return hf_explainer.explain(SENTENCES[1], methods=["signed_grad_input", "leave_one_out"])
 
 
+#: a long run, already confirmed (as after the widget's "Run anyway"), so it starts at once
+LONG_LIME = {"type": "explain", "methods": {"lime": {"samples": 50_000}}, "confirmed": True}
+
+
 def send(widget, request, buffers=()):
     """Send ``request`` as the browser does, then wait for the session to answer it."""
     widget._handle_custom_msg(request, list(buffers))
@@ -321,7 +325,7 @@ def test_cancel_stops_a_long_lime_run_at_the_next_batch_and_keeps_the_result(voc
     hook = ex.adapter.model.output.register_forward_hook(lambda *_: passes.append(1))
     try:
         start = time.perf_counter()
-        w._handle_custom_msg({"type": "explain", "methods": {"lime": {"samples": 50_000}}}, [])
+        w._handle_custom_msg(LONG_LIME, [])
         assert time.perf_counter() - start < 1.0 and w.busy  # the handler did not compute
         while len(passes) < 20:  # LIME is running, 4 rows a pass
             assert w.session.busy, f"the request ended early: {w.error!r}"
@@ -347,7 +351,7 @@ def test_a_second_request_while_one_runs_is_refused_not_queued(vocab):
 
     ex = Explainer(make_word_model("gru", vocab), vocab, device="cpu", batch_size=4)
     w = ex.show(SENTENCES[0], methods=["saliency_l2"])
-    w._handle_custom_msg({"type": "explain", "methods": {"lime": {"samples": 50_000}}}, [])
+    w._handle_custom_msg(LONG_LIME, [])
     w._handle_custom_msg({"type": "explain", "text": SENTENCES[2]}, [])
     assert w.error == BUSY_MESSAGE
     w._handle_custom_msg({"type": "cancel"}, [])
