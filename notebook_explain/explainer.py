@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Callable, Mapping, Sequence
 
@@ -131,6 +132,11 @@ class Explainer:
         model's ``from_pretrained`` (``revision``, ``torch_dtype``, ...)."""
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+        if not isinstance(name_or_path, (str, os.PathLike)) or not str(name_or_path).strip():
+            raise ExplainError(
+                'from_pretrained takes a hub name ("distilbert-base-uncased-finetuned-sst-2-'
+                f'english") or a local folder, got {name_or_path!r}.'
+            )
         model_kwargs = kwargs.pop("model_kwargs", {})
         try:
             model = AutoModelForSequenceClassification.from_pretrained(name_or_path, **model_kwargs)

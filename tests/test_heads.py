@@ -130,6 +130,12 @@ def test_from_pretrained_loads_a_local_folder_under_its_short_name(minilm_path):
     assert named.explain("a fine film .", methods=["leave_one_out"]).model_name == "my classifier"
 
 
+@pytest.mark.parametrize("name", [None, "", "  ", 3])
+def test_from_pretrained_refuses_a_name_that_is_no_name(name):
+    with pytest.raises(ExplainError, match="hub name .* or a local folder"):
+        Explainer.from_pretrained(name, device="cpu")
+
+
 def test_from_pretrained_says_what_to_do_when_nothing_loads(tmp_path):
     with pytest.raises(ExplainError, match="offline, pass a local folder"):
         Explainer.from_pretrained(str(tmp_path), device="cpu")

@@ -56,3 +56,5 @@ def test_a_map_that_ignores_the_model_is_flagged(vocab):
     assert "random" in check.flagged  # the same seeded noise whatever the weights
     with pytest.raises(ExplainError, match="Unknown mode 'sideways'"):
         explainer.sanity_check(SENTENCES[0], ["random"], mode="sideways")
+    with pytest.raises(ExplainError, match="seed must be a non-negative integer"):
+        explainer.sanity_check(SENTENCES[0], ["random"], seed=-1)

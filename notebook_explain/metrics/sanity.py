@@ -93,6 +93,8 @@ def sanity_check(
     (``target``, ``text_pair``, ``output``, ``check``, ...)."""
     if mode not in MODES:
         raise ExplainError(f"Unknown mode {mode!r}. Choose one of: {', '.join(MODES)}.")
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ExplainError(f"seed must be a non-negative integer, got {seed!r}.")
     original = explainer.explain(text, methods=methods, **explain_kwargs)
     explain_kwargs = {**explain_kwargs, "target": original.target}
     requested = {name: dict(original.result(name).params) for name in original.methods}
