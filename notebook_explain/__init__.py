@@ -2,7 +2,7 @@
 
 from .errors import DataNotFoundError, ExplainError
 from .explainer import Explainer
-from .explanation import Explanation, MethodResult, Prediction
+from .explanation import Explanation, Explanations, MethodResult, Prediction
 from .methods import available_methods
 from .widget import ExplainWidget
 
@@ -14,6 +14,7 @@ __all__ = [
     "ExplainWidget",
     "Explainer",
     "Explanation",
+    "Explanations",
     "MethodResult",
     "Prediction",
     "available_methods",

@@ -10,10 +10,11 @@ import numpy as np
 import torch
 
 from .errors import ExplainError, check_callbacks, excerpt
-from .explanation import Explanation, MethodResult
+from .explanation import Explanation, Explanations, MethodResult
 from .methods import available_methods, get_method
 from .methods.base import InputSize, resolve_methods
 from .methods.context import AttributionContext, Batching
+from .methods.input_pass import InputPass
 from .methods.likelihood import Likelihoods
 from .models.base import ModelAdapter, check_hooks, head_of
 from .outputs import check_output, class_probabilities
@@ -289,10 +290,31 @@ class Explainer:
         self._check_text(text)
         if text_pair is not None:
             self._check_text(text_pair, "text_pair")
-        check_output(output)
         check_callbacks(on_progress=on_progress, check=check)
         if reuse is not None and not isinstance(reuse, Explanation):
             raise ExplainError(f"reuse takes an Explanation, got {type(reuse).__name__}.")
+        resolved, target_index, contrast_index = self._request(methods, target, output, contrast)
+        encoded, levels, span_source = self._encode(text, text_pair, spans)
+        with self.adapter.inference():
+            input_pass = InputPass(self.adapter, [encoded], output, target_index, contrast_index)
+            return self._explain_encoded(
+                text,
+                text_pair,
+                encoded,
+                levels,
+                span_source,
+                (input_pass, 0),
+                resolved,
+                output,
+                check,
+                on_progress,
+                reuse,
+            )
+
+    def _request(self, methods, target, output, contrast):
+        """The resolved methods, target index and contrast index of a request, checked against
+        this model: an ExplainError names what cannot be computed and what to change."""
+        check_output(output)
         resolved = resolve_methods(methods, DEFAULT_METHODS)
         for name, (method, _) in resolved.items():
             missing = method.requires - self.adapter.capabilities
@@ -309,51 +331,75 @@ class Explainer:
                     f"{', '.join(tied)} cannot explain one class against another (they explain "
                     "one class's logit or prediction); drop contrast= or these methods."
                 )
+            if contrast_index == target_index:
+                raise ExplainError(
+                    f"contrast is the target class ({self.class_names[target_index]!r}); explain "
+                    "the target against another class, or drop contrast=."
+                )
+        return resolved, target_index, contrast_index
 
+    def _encode(self, text, text_pair, spans):
+        """(the encoded input, its span levels, where they came from)."""
         encoded = self.adapter.encode(text, text_pair)
         if not (~encoded.special_mask).any():
             raise ExplainError(
                 f"{excerpt(text)} produced no tokens to explain besides special tokens."
             )
         levels, span_source = span_levels(encoded.words, spans)
-        results = {}
-        with self.adapter.inference():
-            ctx = AttributionContext(
-                self.adapter,
-                encoded,
-                output,
-                target_index,
-                contrast=contrast_index,
-                span_levels=levels,
-                likelihoods=self.likelihoods,
-                batching=self.batching(check),
+        return encoded, levels, span_source
+
+    def _explain_encoded(
+        self,
+        text,
+        text_pair,
+        encoded,
+        levels,
+        span_source,
+        input_pass,
+        resolved,
+        output,
+        check,
+        on_progress=None,
+        reuse=None,
+    ) -> Explanation:
+        """The Explanation of one encoded input whose forward pass ``input_pass`` (an
+        ``InputPass`` and the input's row in it) has run; call inside ``adapter.inference()``."""
+        pass_, row = input_pass
+        ctx = AttributionContext(
+            self.adapter,
+            encoded,
+            output,
+            contrast=pass_.contrast,
+            span_levels=levels,
+            likelihoods=self.likelihoods,
+            batching=self.batching(check),
+            input_pass=input_pass,
+        )
+        if pass_.contrast == ctx.target:
+            raise ExplainError(
+                f"contrast is the target class ({self.class_names[ctx.target]!r}) of "
+                f"{excerpt(text)}; explain the target against another class, or drop contrast=."
             )
-            if contrast_index == ctx.target:
-                raise ExplainError(
-                    f"contrast is the target class ({self.class_names[ctx.target]!r}); explain "
-                    "the target against another class, or drop contrast=."
-                )
-            kept = _reusable(reuse, ctx, text, text_pair, levels, resolved)
-            results.update(kept)
-            todo = [(name, entry) for name, entry in resolved.items() if name not in kept]
-            for i, (name, (method, params)) in enumerate(todo):
-                if on_progress is not None:
-                    on_progress(name, i, len(todo))
-                start = time.perf_counter()
-                attribution = method.attribute(ctx, **params)
-                if ctx.embeddings.is_cuda:
-                    torch.cuda.synchronize()
-                results[name] = MethodResult(
-                    name=name,
-                    family=method.family,
-                    signed=method.signed,
-                    scores=attribution.scores,
-                    params=params,
-                    seconds=time.perf_counter() - start,
-                    info=attribution.info,
-                    span_scores=attribution.span_scores,
-                    reduction_steps=attribution.reduction_steps,
-                )
+        results = _reusable(reuse, ctx, text, text_pair, levels, resolved)
+        todo = [(name, entry) for name, entry in resolved.items() if name not in results]
+        for i, (name, (method, params)) in enumerate(todo):
+            if on_progress is not None:
+                on_progress(name, i, len(todo))
+            start = time.perf_counter()
+            attribution = method.attribute(ctx, **params)
+            if ctx.embeddings.is_cuda:
+                torch.cuda.synchronize()
+            results[name] = MethodResult(
+                name=name,
+                family=method.family,
+                signed=method.signed,
+                scores=attribution.scores,
+                params=params,
+                seconds=time.perf_counter() - start,
+                info=attribution.info,
+                span_scores=attribution.span_scores,
+                reduction_steps=attribution.reduction_steps,
+            )
         return Explanation(
             text=text,
             text_pair=text_pair,
@@ -365,7 +411,7 @@ class Explainer:
             probabilities=ctx.probabilities,
             class_names=self.class_names,
             target=ctx.target,
-            contrast=contrast_index,
+            contrast=pass_.contrast,
             output=output,
             model_name=self.adapter.name,
             head=ctx.head,
@@ -373,6 +419,94 @@ class Explainer:
             span_levels=levels,
             span_source=span_source,
         )
+
+    def explain_many(
+        self,
+        texts: Sequence[str],
+        methods: Sequence[str] | Mapping[str, dict] | str | None = None,
+        target: int | str | None = None,
+        output: str = "logit",
+        text_pairs: Sequence[str] | None = None,
+        contrast: int | str | None = None,
+        check: Callable[[], None] | None = None,
+        progress: bool = True,
+    ) -> Explanations:
+        """``explain`` for each of ``texts`` (and ``text_pairs``, one per text, when given), with
+        a progress bar; the other arguments as for ``explain``, the same for every text.
+
+        The texts share batched passes where they can: texts of similar length go through their
+        own forward pass (the prediction) and its backward (the whole gradient family) together,
+        as many at once as the batch limits allow. Models that cannot pad their inputs
+        (``adapter.padding_side`` is None) run one text at a time. Every text is checked before
+        any is computed. Returns an ``Explanations`` list, whose ``to_pandas()`` is one long table.
+        """
+        from tqdm.auto import tqdm
+
+        if isinstance(texts, str):
+            raise ExplainError(
+                "explain_many takes a list of texts; use explain() for a single text."
+            )
+        texts = list(texts)
+        pairs = [None] * len(texts) if text_pairs is None else list(text_pairs)
+        if isinstance(text_pairs, str) or len(pairs) != len(texts):
+            raise ExplainError(
+                f"text_pairs needs one text per text ({len(texts)}); got "
+                f"{1 if isinstance(text_pairs, str) else len(pairs)}."
+            )
+        check_callbacks(check=check)
+        resolved, target_index, contrast_index = self._request(methods, target, output, contrast)
+        encoded = []
+        for i, (text, pair) in enumerate(zip(texts, pairs)):
+            try:
+                self._check_text(text)
+                if pair is not None:
+                    self._check_text(pair, "text_pair")
+                encoded.append(self._encode(text, pair, None))
+            except ExplainError as error:
+                raise ExplainError(f"text {i}: {error}") from None
+        explanations: list[Explanation | None] = [None] * len(texts)
+        with (
+            self.adapter.inference(),
+            tqdm(total=len(texts), desc="explaining", disable=not progress) as bar,
+        ):
+            for group in self._batches([e[0].length for e in encoded]):
+                input_pass = InputPass(
+                    self.adapter,
+                    [encoded[i][0] for i in group],
+                    output,
+                    target_index,
+                    contrast_index,
+                )
+                for row, i in enumerate(group):
+                    explanations[i] = self._explain_encoded(
+                        texts[i],
+                        pairs[i],
+                        *encoded[i],
+                        (input_pass, row),
+                        resolved,
+                        output,
+                        check,
+                    )
+                    bar.update()
+        return Explanations(explanations)
+
+    def _batches(self, lengths: list[int]) -> list[list[int]]:
+        """The indices of inputs of these token ``lengths`` grouped for shared passes: by
+        length, each group within the batch limits, or one input per group where the model
+        cannot pad."""
+        order = sorted(range(len(lengths)), key=lengths.__getitem__)
+        if getattr(self.adapter, "padding_side", "right") is None:
+            return [[i] for i in order]
+        groups, group = [], []
+        for i in order:  # ascending length: the group's last input is its longest
+            if group and (
+                len(group) >= self.batch_size
+                or (len(group) + 1) * lengths[i] > self.max_batch_tokens
+            ):
+                groups.append(group)
+                group = []
+            group.append(i)
+        return groups + [group] if group else groups
 
     def estimate(self, text: str, methods=None, text_pair: str | None = None) -> dict[str, dict]:
         """What ``explain(text, methods)`` would cost, before running it: for each method, the
@@ -450,21 +584,6 @@ class Explainer:
         from .metrics.sanity import sanity_check
 
         return sanity_check(self, text, methods, mode, seed, on_progress, **kwargs)
-
-    def explain_many(
-        self, texts: Sequence[str], progress: bool = True, **kwargs
-    ) -> list[Explanation]:
-        """``explain`` for each text, with a progress bar; keyword arguments as for ``explain``."""
-        from tqdm.auto import tqdm
-
-        if isinstance(texts, str):
-            raise ExplainError(
-                "explain_many takes a list of texts; use explain() for a single text."
-            )
-        return [
-            self.explain(t, **kwargs)
-            for t in tqdm(list(texts), desc="explaining", disable=not progress)
-        ]
 
     def show(self, text: str, methods=None, target=None, evaluate: bool = False, **kwargs):
         """Explain ``text`` and return the live widget (display it, or make it a cell's last line).

@@ -394,3 +394,32 @@ class Explanation(_Record):
             f"Explanation({self.text[:40]!r}{'…' if len(self.text) > 40 else ''}, "
             f"target={self.target_name!r}, methods={list(self.methods)}, {self.prediction!r})"
         )
+
+
+class Explanations(list):
+    """The Explanations of several texts (``Explainer.explain_many``), in the order given: a
+    plain list, with the whole set as one table."""
+
+    def to_pandas(self, level: str = "word"):
+        """One long DataFrame: each text's ``Explanation.to_pandas(level)`` rows, after a
+        ``text`` column (the text's position in the list), a ``position`` column (the word's or
+        token's position in its text), and the text's ``predicted`` and ``target`` class names."""
+        from .tabular import dataframe
+
+        columns: dict[str, list] = {"text": [], "position": [], level: []}
+        methods = list(dict.fromkeys(m for e in self for m in e.methods))
+        columns.update({"predicted": [], "target": []})
+        columns.update({m: [] for m in methods})
+        for i, explanation in enumerate(self):
+            units = explanation.words if level == "word" else explanation.tokens
+            n = len(units)
+            columns["text"] += [i] * n
+            columns["position"] += list(range(n))
+            columns[level] += list(units)
+            columns["predicted"] += [explanation.prediction.label] * n
+            columns["target"] += [explanation.target_name] * n
+            for m in methods:
+                columns[m] += (
+                    list(explanation.scores(m, level)) if m in explanation.results else [None] * n
+                )
+        return dataframe(columns)

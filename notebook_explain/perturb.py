@@ -7,7 +7,8 @@ the same way everywhere:
 * ``delete_tokens``: each row keeps some tokens of one input, in order, moved to the front; the
   rows are right-padded to the longest with attention mask 0 and zero embeddings;
 * ``replace_tokens``: each row replaces some tokens' embeddings (zero, UNK, [MASK], a sample);
-* ``pad_ids``: token-id lists of different texts right-padded into one batch.
+* ``pad_ids``: token-id lists of different texts right-padded into one batch;
+* ``pad_inputs``: the embedded inputs of different texts padded into one batch.
 
 Nothing here knows which model reads the batch: the rows are tensors and masks only.
 """
@@ -76,3 +77,29 @@ def pad_ids(
         if types is not None:
             padded_types[row, : len(types[row])] = torch.tensor(types[row], dtype=torch.long)
     return ids, mask, padded_types
+
+
+def pad_inputs(
+    embeddings: list[torch.Tensor],
+    attention_masks: list[torch.Tensor],
+    token_type_ids: list[torch.Tensor] | None,
+    side: str = "right",
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, list[slice]]:
+    """Inputs of different lengths, each (1, L_i, D) with its (1, L_i) mask and types, padded
+    into one (B, L, D) batch with attention mask 0 and zero embeddings, on the right or (for a
+    decoder) on the left. Returns the batch, its mask, its types (``None`` when the inputs have
+    none) and each input's positions in its row."""
+    width = max(e.shape[1] for e in embeddings)
+    rows = embeddings[0].new_zeros((len(embeddings), width, embeddings[0].shape[2]))
+    mask = attention_masks[0].new_zeros((len(embeddings), width))
+    types = None if token_type_ids is None else mask.clone()
+    places = []
+    for row, emb in enumerate(embeddings):
+        start = width - emb.shape[1] if side == "left" else 0
+        place = slice(start, start + emb.shape[1])
+        rows[row, place] = emb[0]
+        mask[row, place] = attention_masks[row][0]
+        if types is not None:
+            types[row, place] = token_type_ids[row][0]
+        places.append(place)
+    return rows, mask, types, places

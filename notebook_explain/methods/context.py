@@ -5,23 +5,23 @@ row) runs forward passes and ``weighted_gradient`` forward+backward passes over 
 (built lazily, ``Rows``),
 in chunks of at most ``batch_size`` rows and ``max_batch_tokens`` tokens, on the adapter's device,
 and asks ``Batching.check`` before each chunk, so a cancelled request stops at the next batch.
-The input's own forward pass is run once, with autograd on: it gives the prediction, S(x), and
-(through one backward) the input gradient shared by every gradient-family method.
+The input's own forward pass (``input_pass.py``) is run once, with autograd on: it gives the
+prediction, S(x), and (through one backward) the input gradient shared by every gradient-family
+method.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
 
-import numpy as np
 import torch
 
 from ..errors import ExplainError
 from ..models.base import LAYERS, Encoded, ModelAdapter, head_of
-from ..outputs import class_probabilities, explained_output
+from ..outputs import explained_output
 from ..perturb import delete_tokens, replace_tokens
+from .input_pass import InputPass
 
 #: how ``removed_rows`` takes a token out: deleted, or replaced by [MASK] or the unknown token
 REMOVALS = ("delete", "mask", "unk")
@@ -75,6 +75,7 @@ class AttributionContext:
         span_levels: Mapping[str, list[tuple[int, int]]] | None = None,
         likelihoods=None,
         batching: Batching = Batching(),
+        input_pass: tuple[InputPass, int] | None = None,
     ):
         self.adapter = adapter
         #: how the model's logits become probabilities ("softmax" or "sigmoid", ``outputs.py``)
@@ -87,19 +88,20 @@ class AttributionContext:
         )
         self.span_levels = dict(span_levels or {})
         self.likelihoods = likelihoods
-        with torch.no_grad():
-            self.embeddings = adapter.embed(encoded.input_ids).detach()  # (1, L, D)
-        self._leaf = self.embeddings.clone().requires_grad_(True)
-        with torch.enable_grad():
-            self._logits = adapter.logits(
-                self._leaf, encoded.attention_mask, encoded.token_type_ids
-            )
-        self.target = int(np.argmax(self.probabilities)) if target is None else int(target)
+        #: the input's own forward pass (``input_pass.py``) and its row there: given when it
+        #: ran in a batch with other texts (``explain_many``), else run here for this input
+        self._pass, self._row = input_pass or (
+            InputPass(adapter, [encoded], output, target, contrast),
+            0,
+        )
+        self.embeddings = self._pass.embeddings[self._row]  # (1, L, D)
+        self._logits = self._pass.logits(self._row)
+        self.target = self._pass.targets[self._row]
         self.contrast = contrast
 
     @property
     def probabilities(self):
-        return class_probabilities(self._logits.detach().double(), self.head)[0].cpu().numpy()
+        return self._pass.probabilities[self._row]
 
     def token_embedding(self, token_id: int) -> torch.Tensor:
         """The (D,) input embedding of one token id (UNK, PAD, MASK replacements)."""
@@ -232,18 +234,15 @@ class AttributionContext:
             start += len(grad)
         return total, torch.cat(outs)
 
-    @cached_property
+    @property
     def input_gradient(self) -> tuple[torch.Tensor, float]:
-        """(∂S/∂e at the input, shape (L, D); S(x)): one backward through the input's forward pass."""
-        out = explained_output(self._logits, self.target, self.output, self.head, self.contrast)
-        (grad,) = torch.autograd.grad(out.sum(), self._leaf)
-        return grad[0], float(out.detach()[0])
+        """(∂S/∂e at the input, shape (L, D); S(x)): one backward through the input's forward pass
+        (shared with the other texts of its batch)."""
+        return self._pass.gradient(self._row)
 
     @property
     def input_output(self) -> float:
         """S(x) for the unperturbed input."""
         return float(
-            explained_output(
-                self._logits.detach(), self.target, self.output, self.head, self.contrast
-            )[0]
+            explained_output(self._logits, self.target, self.output, self.head, self.contrast)[0]
         )
