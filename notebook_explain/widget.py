@@ -154,7 +154,15 @@ class ExplainWidget(anywidget.AnyWidget):
             **kwargs,
         )
         self._kernel_writes = False
-        self.on_msg(lambda _widget, content, _buffers: self._session.handle(content))
+        self.on_msg(self._on_message)
+
+    def _on_message(self, _widget, content, _buffers) -> None:
+        """A request from the view, for the session; a ping (the view asking whether a kernel
+        answers it, js/src/context.js) is answered here at once with a pong."""
+        if isinstance(content, dict) and content.get("type") == "ping":
+            self.send({"type": "pong"})
+            return
+        self._session.handle(content)
 
     @property
     def value(self) -> Explanation | None:

@@ -25,6 +25,10 @@ export const TRAITS = [
 ];
 
 export const READ_ONLY_HINT = "Display only: to edit the text or recompute, open it with Explainer.show(text).";
+export const NO_KERNEL_HINT =
+  "No kernel has answered: a saved page cannot recompute. Run the notebook to make the widget live.";
+/** How long a live widget waits for the kernel's answer before it says that none came. */
+export const KERNEL_WAIT_MS = 3000;
 
 /** A change detector: tracker()(a, b) is true when any argument differs from the previous call's. */
 export function tracker() {
@@ -40,6 +44,9 @@ export function createContext(model) {
   let raw;
   let prepared = null;
   let decodeError = "";
+  // whether a kernel answers this view: "waiting" for its pong, "live", or "absent" (a saved
+  // notebook or an export keeps the state of a live widget, with nothing behind it)
+  let kernel = "waiting";
 
   const ctx = {
     get: (name) => model.get(name),
@@ -94,8 +101,43 @@ export function createContext(model) {
       return Object.fromEntries(Object.entries(params).map(([k, p]) => [k, p.default]));
     },
 
-    editable: () => Boolean(model.get("editable")),
-    canSend: () => Boolean(model.get("editable")) && !model.get("busy"),
+    /** Whether the controls that need the kernel work: a live widget whose kernel answered. */
+    editable: () => Boolean(model.get("editable")) && kernel === "live",
+    canSend: () => ctx.editable() && !model.get("busy"),
+
+    /** Why the kernel's controls are hidden ("" while a live widget waits for its kernel). */
+    readOnlyHint() {
+      if (!model.get("editable")) return READ_ONLY_HINT;
+      return kernel === "absent" ? NO_KERNEL_HINT : "";
+    },
+
+    /**
+     * Ask whether a kernel answers (a ping, answered by a pong); `changed()` runs when the
+     * answer comes, or when none came within KERNEL_WAIT_MS. Returns the cleanup function.
+     */
+    connect(changed) {
+      if (!model.get("editable")) return () => {};
+      const answer = (message) => {
+        if (message?.type !== "pong" || kernel === "live") return;
+        kernel = "live";
+        clearTimeout(timer);
+        changed();
+      };
+      const timer = setTimeout(() => {
+        kernel = "absent";
+        changed();
+      }, KERNEL_WAIT_MS);
+      model.on("msg:custom", answer);
+      try {
+        model.send({ type: "ping" });
+      } catch {
+        // a saved page's widget manager may have no comm to send on: no kernel answers
+      }
+      return () => {
+        clearTimeout(timer);
+        model.off("msg:custom", answer);
+      };
+    },
 
     /** Ask the kernel to recompute; unspecified fields keep the current text, target, contrast
      * and methods (a new target drops a contrast equal to it). */

@@ -1,12 +1,12 @@
 // The text box and its Run button (Ctrl/Cmd+Enter runs too).
 
-import { READ_ONLY_HINT, tracker } from "./context.js";
+import { tracker } from "./context.js";
 import { h } from "./dom.js";
 
 export function createEditor(ctx) {
   const textarea = h("textarea", { class: "ne-text", rows: 2, "aria-label": "Text to explain", spellcheck: "false" });
   const run = h("button", { type: "button", class: "ne-primary", text: "Run", onclick: () => submit() });
-  const hint = h("span", { class: "ne-hint", text: READ_ONLY_HINT });
+  const hint = h("span", { class: "ne-hint" });
   const el = h("div", { class: "ne-editor" }, [textarea, h("div", { class: "ne-bar" }, [run, hint])]);
   const changed = tracker();
 
@@ -32,7 +32,8 @@ export function createEditor(ctx) {
       textarea.readOnly = !ctx.editable();
       run.disabled = !ctx.canSend();
       run.hidden = !ctx.editable();
-      hint.hidden = ctx.editable();
+      hint.textContent = ctx.readOnlyHint();
+      hint.hidden = ctx.editable() || !hint.textContent;
     },
   };
 }

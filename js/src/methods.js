@@ -1,7 +1,7 @@
 // The method toggle and the selected method's card: description, family, caveat, runtime,
 // parameter controls with "Recompute", and "add method".
 
-import { READ_ONLY_HINT, tracker } from "./context.js";
+import { tracker } from "./context.js";
 import { fill, h } from "./dom.js";
 import { currentMethods } from "./explanation.js";
 import { paramControl } from "./params.js";
@@ -30,7 +30,7 @@ export function createMethodPanel(ctx) {
   const caveat = h("div", { class: "ne-caveat", role: "note", text: CAVEAT, hidden: true });
   const params = h("div", { class: "ne-params" });
   const recompute = h("button", { type: "button", text: "Recompute", onclick: () => recomputeWith(readParams()) });
-  const hint = h("span", { class: "ne-hint", text: READ_ONLY_HINT });
+  const hint = h("span", { class: "ne-hint" });
   const el = h("div", { class: "ne-methods" }, [
     h("div", { class: "ne-bar" }, [h("label", { class: "ne-control" }, ["Method ", select]), add, runtime]),
     info,
@@ -101,7 +101,8 @@ export function createMethodPanel(ctx) {
       const canSend = ctx.canSend();
       recompute.disabled = !canSend;
       add.disabled = !canSend;
-      hint.hidden = ctx.editable();
+      hint.textContent = ctx.readOnlyHint();
+      hint.hidden = ctx.editable() || !hint.textContent;
     },
   };
 }

@@ -2,7 +2,7 @@
 // class select, the "versus" select of a contrastive explanation (the target against another
 // class) and the sub-word / word / phrase / clause toggle.
 
-import { READ_ONLY_HINT, tracker } from "./context.js";
+import { tracker } from "./context.js";
 import { fill, h } from "./dom.js";
 
 const LEVELS = [
@@ -77,10 +77,10 @@ export function createHeader(ctx) {
       // while busy it keeps showing the class just asked for
       if (!ctx.get("busy")) target.value = String(exp.target);
       target.disabled = versus.disabled = !ctx.canSend();
-      target.title = ctx.editable() ? "Explain another class" : READ_ONLY_HINT;
+      target.title = ctx.editable() ? "Explain another class" : ctx.readOnlyHint();
       versus.title = ctx.editable()
         ? "Explain the target against another class: why this class rather than that one?"
-        : READ_ONLY_HINT;
+        : ctx.readOnlyHint();
       for (const button of levelButtons) {
         const level = button.getAttribute("data-level");
         button.hidden = !exp.units[level];

@@ -1,7 +1,7 @@
 // The input-reduction stepper: the `input_reduction` result's steps, one token removed per step,
 // with a slider and play / pause.
 
-import { READ_ONLY_HINT, tracker } from "./context.js";
+import { tracker } from "./context.js";
 import { fill, h } from "./dom.js";
 import { className, currentMethods } from "./explanation.js";
 
@@ -101,7 +101,7 @@ export function createReduction(ctx) {
         compute.disabled = !ctx.canSend() || !supported;
         compute.hidden = !ctx.editable();
         emptyHint.textContent = !ctx.editable()
-          ? READ_ONLY_HINT
+          ? ctx.readOnlyHint()
           : supported
             ? ""
             : `This model does not support ${METHOD}.`;

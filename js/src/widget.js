@@ -92,9 +92,11 @@ export function render({ model, el }) {
 
   for (const trait of TRAITS) model.on(`change:${trait}`, update);
   el.append(root);
+  const disconnect = ctx.connect(update);
   update();
 
   return () => {
+    disconnect();
     for (const trait of TRAITS) model.off(`change:${trait}`, update);
     for (const tab of tabs) for (const part of tab.parts) part.destroy?.();
     root.remove();

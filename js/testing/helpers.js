@@ -7,10 +7,15 @@ import { render } from "../src/widget.js";
 export const window = new Window();
 globalThis.document = window.document;
 
-/** get / set / on / off / save_changes / send like an anywidget model; records what it sends. */
+/**
+ * get / set / on / off / save_changes / send like an anywidget model; records what it sends. Like
+ * a kernel it answers the view's ping with a pong, unless `kernel` is false (a saved page).
+ */
 export class FakeModel {
-  constructor(state) {
+  constructor(state, { kernel = true } = {}) {
     this.state = { ...state };
+    this.kernel = kernel;
+    this.pings = 0;
     this.sent = [];
     this.saves = 0;
     this.listeners = new Map();
@@ -37,7 +42,14 @@ export class FakeModel {
     this.saves++;
   }
   send(message) {
-    this.sent.push(message);
+    if (message?.type === "ping") {
+      this.pings++;
+      if (this.kernel) this.receive({ type: "pong" });
+    } else this.sent.push(message);
+  }
+  /** A custom message from the kernel. */
+  receive(message) {
+    for (const callback of [...(this.listeners.get("msg:custom") ?? [])]) callback(message);
   }
 }
 
@@ -275,8 +287,8 @@ export function makeState(overrides = {}) {
 }
 
 /** Render the widget for a state; returns the model, the host element and query helpers. */
-export function mount(overrides = {}) {
-  const model = new FakeModel(makeState(overrides));
+export function mount(overrides = {}, options = {}) {
+  const model = new FakeModel(makeState(overrides), options);
   const el = document.createElement("div");
   document.body.append(el);
   const cleanup = render({ model, el });

@@ -5,22 +5,12 @@ scratch copy of examples/, so the runs never touch the repository's notebooks.
 """
 
 import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pytest
-from harness import ROOT, require_browser_tools, run_script
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from harness import ROOT, free_port, require_browser_tools, run_script, serve
 
 
 @pytest.fixture(scope="session")
@@ -49,35 +39,17 @@ def fresh_quickstart(folder: Path, name: str) -> str:
 def jupyter_url(notebook_dir):
     """A JupyterLab (+ Notebook 7) server without a token on 127.0.0.1, serving ``notebook_dir``."""
     require_browser_tools()
-    port = _free_port()
+    port = free_port()
     args = [
         "--allow-root", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
         "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={notebook_dir}",
         "--LabApp.news_url=", f"--LabApp.workspaces_dir={notebook_dir / 'workspaces'}",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]  # fmt: skip
-    log_path = notebook_dir / "jupyter.log"
-    with open(log_path, "w") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "jupyter", "lab", *args], stdout=log, stderr=subprocess.STDOUT
-        )
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/api/status", timeout=2)
-                break
-            except OSError:
-                if server.poll() is not None or time.time() > deadline:
-                    server.kill()
-                    pytest.fail(f"JupyterLab did not start:\n{log_path.read_text()[-3000:]}")
-                time.sleep(0.5)
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "jupyter", "lab", *args]
+    with serve(command, url, "/api/status", notebook_dir / "jupyter.log", "JupyterLab"):
         yield url
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 def test_quickstart_in_jupyterlab(jupyter_url, notebook_dir):
