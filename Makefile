@@ -9,7 +9,7 @@ export NOTEBOOK_EXPLAIN_DATA
 
 BUNDLE := notebook_explain/static/widget.js
 
-.PHONY: setup bundle chromium demo lab test test-floors benchmark
+.PHONY: setup bundle chromium demo lab test test-floors benchmark dist
 
 setup: $(BIN)/.installed bundle chromium
 
@@ -67,6 +67,11 @@ $(FLOORS)/.installed: pyproject.toml tests/floors.txt
 
 test-floors: bundle $(FLOORS)/.installed
 	$(FLOORS)/bin/python -m pytest --ignore=tests/browser
+
+# the release files: an sdist, and a wheel built from it (so the sdist is known to build it),
+# in dist/; building needs node and npm, installing the wheel needs neither
+dist: setup
+	$(BIN)/python -m build --no-isolation --outdir dist
 
 benchmark: setup
 	$(BIN)/python benchmarks/speed_vs_captum.py
