@@ -320,7 +320,8 @@ class Explainer:
             missing = method.requires - self.adapter.capabilities
             if missing:
                 raise ExplainError(
-                    f"{name} needs {', '.join(sorted(missing))}, which this model does not provide."
+                    f"{name} needs {', '.join(sorted(missing))}, which this model does not "
+                    "provide; ex.supported_methods() lists the methods it can run."
                 )
         target_index = self._target_index(target)
         contrast_index = None if contrast is None else self._target_index(contrast)

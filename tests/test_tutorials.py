@@ -1,5 +1,7 @@
 """Every numbered tutorial in examples/ runs top to bottom without an error (solutions
-included), on the demo models, as a student would run it."""
+included), on the demo models, as a student would run it, within the time a class period can
+spare (a cell over 10 minutes fails). Marked ``tutorial``: ``pytest -m "not tutorial"`` skips
+them in the quick loop; ``make test`` and CI run them."""
 
 from pathlib import Path
 
@@ -13,6 +15,7 @@ def test_there_are_tutorials():
     assert TUTORIALS
 
 
+@pytest.mark.tutorial
 @pytest.mark.parametrize("path", TUTORIALS, ids=[p.stem for p in TUTORIALS])
 def test_a_tutorial_runs_top_to_bottom(path, data_dir, minilm_path, tmp_path, monkeypatch):
     nbformat = pytest.importorskip("nbformat")
