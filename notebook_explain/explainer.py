@@ -124,6 +124,14 @@ class Explainer:
         self.checkpoints = None
         self.training_index = None
 
+    def __repr__(self) -> str:
+        index = "none" if self.training_index is None else f"{len(self.training_index)} examples"
+        return (
+            f"Explainer({self.adapter.name!r}, classes={list(self.class_names)}, "
+            f"device={str(self.adapter.device)!r}, {len(self.supported_methods())} methods, "
+            f"training index: {index})"
+        )
+
     @classmethod
     def from_pretrained(cls, name_or_path: str, *, tokenizer=None, **kwargs) -> "Explainer":
         """An Explainer for a Hugging Face hub name or a local folder, loaded with

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
@@ -373,10 +374,10 @@ class Explanation(_Record):
             )
         return _LIVE_VIEW(self, **view)
 
-    def to_html(self, path=None, title: str | None = None) -> str:
+    def to_html(self, path=None, title: str | None = None) -> str | Path:
         """A standalone HTML page with the widget's views: bundle inlined, no kernel, no network.
 
-        Written to ``path`` when given; returned either way.
+        Returns the page; with ``path``, writes it there and returns the path instead.
         """
         return self.widget().to_html(path, title)
 

@@ -256,10 +256,11 @@ class ExplainWidget(anywidget.AnyWidget):
                 setattr(self, name, value)
 
     # ------------------------------------------------------------------ export
-    def to_html(self, path: str | Path | None = None, title: str | None = None) -> str:
+    def to_html(self, path: str | Path | None = None, title: str | None = None) -> str | Path:
         """A standalone HTML page of this widget's current state (bundle inlined, no network).
 
-        Written to ``path`` when given; returned either way.
+        Returns the page; with ``path``, writes it there and returns the path instead (so a
+        notebook cell does not print a whole page).
         """
         from .export import standalone_html, write_page
 
@@ -272,9 +273,10 @@ class ExplainWidget(anywidget.AnyWidget):
         page = standalone_html(
             state, title or (self.value.text if self.value else "notebook_explain")
         )
-        if path is not None:
-            write_page(path, page)
-        return page
+        if path is None:
+            return page
+        write_page(path, page)
+        return Path(path)
 
 
 register_live_view(ExplainWidget)

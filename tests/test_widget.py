@@ -145,8 +145,9 @@ def test_inline_display_offers_widget_and_escaped_fallback(hf_explainer):
 def test_static_export_is_self_contained_and_inert(hf_explainer, tmp_path):
     e = hf_explainer.explain(XSS, methods=["saliency_l2", "leave_one_out"])
     path = tmp_path / "e.html"
-    page = e.to_html(path)
-    assert path.read_text(encoding="utf-8") == page
+    assert e.to_html(path) == path  # the path, not the page: a cell does not print it
+    page = path.read_text(encoding="utf-8")
+    assert page == e.to_html()
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page), (
         "the page must not load anything"
     )
@@ -284,7 +285,8 @@ def test_an_expensive_request_waits_for_confirmation_with_its_estimate(vocab, mo
     assert w.error == "" and w.value.methods == ("signed_grad_input",)  # nothing ran yet
     assert list(w.confirm["seconds"]) == ["lime"]  # signed_grad_input is reused
     estimate = ex.estimate(SENTENCES[0], {"lime": {"samples": 50}})["lime"]["seconds"]
-    assert w.confirm["seconds"]["lime"] == pytest.approx(estimate, rel=1.0)
+    # both come from a timed calibration pass, so a loaded machine can put them apart
+    assert 0.1 < w.confirm["seconds"]["lime"] / estimate < 10
     send(w, w.confirm["request"])
     assert w.error == "" and w.value.methods == ("signed_grad_input", "lime")
     assert w.confirm == {}

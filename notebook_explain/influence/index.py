@@ -76,6 +76,14 @@ class TrainingIndex:
     def __len__(self) -> int:
         return len(self.texts)
 
+    def __repr__(self) -> str:
+        n, width = self.features.shape
+        return (
+            f"TrainingIndex({n} examples, {len(self.class_names)} classes, features {n}×{width}, "
+            f"damping {self.config.get('damping')}, {len(self.checkpoints)} checkpoints, "
+            f"{'loaded from' if self.from_cache else 'cached at'} {str(self.path)!r})"
+        )
+
     def check_model(self, adapter) -> None:
         """An ``ExplainError`` unless ``adapter``'s weights (every parameter: encoder and head,
         weights and biases) are those the index was built from. One hash over the weights."""
