@@ -9,7 +9,7 @@ export NOTEBOOK_EXPLAIN_DATA
 
 BUNDLE := notebook_explain/static/widget.js
 
-.PHONY: setup bundle chromium demo lab test test-floors benchmark dist
+.PHONY: setup bundle chromium demo lab test test-floors benchmark dist docs
 
 setup: $(BIN)/.installed bundle chromium
 
@@ -49,8 +49,8 @@ lab: setup
 	$(BIN)/jupyter lab examples/quickstart.ipynb
 
 test: setup
-	$(BIN)/ruff check notebook_explain tests benchmarks
-	$(BIN)/ruff format --check notebook_explain tests benchmarks
+	$(BIN)/ruff check notebook_explain tests benchmarks docs
+	$(BIN)/ruff format --check notebook_explain tests benchmarks docs
 	cd js && npm test --silent
 	$(BIN)/python -m pytest
 
@@ -72,6 +72,11 @@ test-floors: bundle $(FLOORS)/.installed
 # in dist/; building needs node and npm, installing the wheel needs neither
 dist: setup
 	$(BIN)/python -m build --no-isolation --outdir dist
+
+# the documentation site in site/ (docs/build.py: the README's sections, the registries, the
+# API reference and the executed tutorials, built by mkdocs --strict)
+docs: setup
+	$(BIN)/python docs/build.py
 
 benchmark: setup
 	$(BIN)/python benchmarks/speed_vs_captum.py
