@@ -186,6 +186,7 @@ class Explainer:
 
     @property
     def class_names(self) -> list[str]:
+        """The model's class names, in the order of its logits."""
         return list(self.adapter.class_names)
 
     def supported_methods(self) -> list[str]:

@@ -123,13 +123,16 @@ class Prediction:
 
     @property
     def index(self) -> int:
+        """The predicted class's index (the most probable class)."""
         return int(np.argmax(self.probabilities))
 
     @property
     def label(self) -> str:
+        """The predicted class's name."""
         return self.class_names[self.index]
 
     def as_dict(self) -> dict[str, float]:
+        """Class name → probability."""
         return {c: float(p) for c, p in zip(self.class_names, self.probabilities)}
 
     def __repr__(self) -> str:
@@ -179,14 +182,17 @@ class Explanation(_Record):
     # ----------------------------------------------------------------- queries
     @property
     def methods(self) -> tuple[str, ...]:
+        """The names of the methods computed, in the order asked for."""
         return tuple(self.results)
 
     @property
     def prediction(self) -> Prediction:
+        """The model's class probabilities for the input, with the predicted class."""
         return Prediction(self.probabilities, self.class_names)
 
     @property
     def target_name(self) -> str:
+        """The name of the explained class."""
         return self.class_names[self.target]
 
     @property
@@ -195,6 +201,8 @@ class Explanation(_Record):
         return None if self.contrast is None else self.class_names[self.contrast]
 
     def result(self, method: str) -> MethodResult:
+        """The full result of ``method`` (its scores per token, parameters, seconds and
+        ``info``); an ``ExplainError`` naming the computed methods when it is not one of them."""
         if method not in self.results:
             raise ExplainError(
                 f"This explanation has no scores for {method!r}; it has: {', '.join(self.methods)}. "

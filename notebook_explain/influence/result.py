@@ -22,6 +22,7 @@ class InfluenceItem:
     token_scores: tuple[float, ...] = ()
 
     def to_json(self) -> dict:
+        """The item as the widget's influence panel reads it."""
         return {
             "index": self.index,
             "text": self.text,

@@ -96,6 +96,8 @@ def register(method: Method) -> Method:
 
 
 def available_methods() -> list[str]:
+    """The names of every registered method (``Explainer.supported_methods()`` narrows them to
+    what one model can run)."""
     return _REGISTRY.names()
 
 

@@ -71,6 +71,7 @@ class Evaluation:
 
     @property
     def values(self) -> dict[str, dict[str, float]]:
+        """Method → metric → value (nan where the metric does not apply; ``results`` says why)."""
         return {m: {k: r.value for k, r in per.items()} for m, per in self.results.items()}
 
     def to_pandas(self):
@@ -83,6 +84,7 @@ class Evaluation:
         return dataframe(columns, index=list(self.methods), name="method")
 
     def value(self, method: str, metric: str) -> float:
+        """The value of ``metric`` for ``method`` (nan where it does not apply)."""
         return self.results[method][metric].value
 
     def best(self, metric: str) -> str | None:
@@ -101,6 +103,7 @@ class Evaluation:
 
     @property
     def metric_names(self) -> tuple[str, ...]:
+        """The names of the metrics computed, in order."""
         return tuple(m["name"] for m in self.metrics)
 
     def to_json(self) -> dict:
