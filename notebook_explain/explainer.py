@@ -277,24 +277,35 @@ class Explainer:
     ) -> Explanation:
         """Attribute the model's score for ``target`` on ``text`` with each of ``methods``.
 
-        ``methods`` is a list of names or a dict of name → parameters (defaults:
-        ``DEFAULT_METHODS``). ``target`` is the predicted class when ``None``, or a class index or
-        name. ``output`` is the explained scalar: ``"logit"``, ``"probability"`` or ``"log_odds"``.
-        ``contrast`` (a class index or name) explains the target *against* that class: the
-        scalar becomes S_target − S_contrast ("why this class rather than that one?"); the
-        methods tied to one class's logit or prediction refuse it.
-        ``on_progress(method, i, n)`` is called before the i-th of n methods runs. ``spans`` gives
-        the phrase and clause levels as word ranges (``{"phrase": [(0, 2), ...], "clause": ...}``);
-        by default they come from the SST parse tree when the sentence is in SST, else from the
-        built-in chunker (see ``spans.span_levels``). ``check()`` runs before every batched pass;
-        raise from it (as the widget's Cancel does, with ``errors.Cancelled``) to stop early.
+        Args:
+            text: The text to explain (the premise, for a sentence pair).
+            methods: Method names, or a dict of name → parameters; ``None`` takes
+                ``DEFAULT_METHODS``. ``supported_methods()`` lists what this model can run.
+            target: The explained class, an index or a name; ``None`` takes the predicted one.
+            output: The explained scalar S: ``"logit"``, ``"probability"`` or ``"log_odds"``.
+            text_pair: The second text of a pair (the hypothesis), or ``None``.
+            on_progress: Called as ``on_progress(method, i, n)`` before the i-th of n methods.
+            spans: The phrase and clause levels as word ranges (``{"phrase": [(0, 2), ...],
+                "clause": ...}``); by default from the SST parse tree when the sentence is in
+                SST, else from the built-in chunker (``spans.span_levels``).
+            check: Called before every batched pass; raise from it (as the widget's Cancel does,
+                with ``errors.Cancelled``) to stop early.
+            reuse: An earlier Explanation made by this model *with the same weights*: each of
+                its results whose parameters are the ones asked for is kept, not recomputed,
+                when the input, target, output and spans are the same (the widget's recompute of
+                one method computes that method only). A weight change that leaves this input's
+                probabilities as they were cannot be seen, so pass it only for an unchanged
+                model (the widget's session checks the weights' fingerprint).
+            contrast: A class (index or name) to explain the target *against*: S becomes
+                S_target − S_contrast ("why this class rather than that one?"); the methods tied
+                to one class's logit or prediction refuse it.
 
-        ``reuse`` is an earlier Explanation made by this model *with the same weights*: each of
-        its method results whose parameters are the ones asked for is kept, not recomputed, when
-        the input, target, output and spans are the same (the widget's recompute of one method
-        computes that method only). ``explain`` cannot see a weight change that leaves this
-        input's probabilities as they were, so pass ``reuse`` only for an unchanged model (the
-        widget's session checks the weights' fingerprint).
+        Returns:
+            The Explanation: the tokens and words, the prediction, and one result per method.
+
+        Raises:
+            ExplainError: For bad input or a method this model cannot compute correctly; the
+                message says what to change.
         """
         self._check_text(text)
         if text_pair is not None:
@@ -441,14 +452,30 @@ class Explainer:
         check: Callable[[], None] | None = None,
         progress: bool = True,
     ) -> Explanations:
-        """``explain`` for each of ``texts`` (and ``text_pairs``, one per text, when given), with
-        a progress bar; the other arguments as for ``explain``, the same for every text.
+        """``explain`` for each of ``texts``, with a progress bar, sharing passes between texts.
 
-        The texts share batched passes where they can: texts of similar length go through their
-        own forward pass (the prediction) and its backward (the whole gradient family) together,
-        as many at once as the batch limits allow. Models that cannot pad their inputs
-        (``adapter.padding_side`` is None) run one text at a time. Every text is checked before
-        any is computed. Returns an ``Explanations`` list, whose ``to_pandas()`` is one long table.
+        Texts of similar length go through their own forward pass (the prediction) and its
+        backward (the whole gradient family) together, as many at once as the batch limits
+        allow; the other methods batch their own rows text by text. Models that cannot pad their
+        inputs (``adapter.padding_side`` is None) run one text at a time. Every text is checked
+        before any is computed.
+
+        Args:
+            texts: The texts to explain (a list, not one string).
+            methods: As for ``explain``, the same for every text.
+            target: As for ``explain``; ``None`` explains each text's own prediction.
+            output: As for ``explain``.
+            text_pairs: One second text per text, or ``None``.
+            contrast: As for ``explain``.
+            check: As for ``explain``.
+            progress: Show the progress bar.
+
+        Returns:
+            An ``Explanations`` list in the order of ``texts``; its ``to_pandas()`` is one long
+            table of every text's words.
+
+        Raises:
+            ExplainError: For bad input, naming the text (``text 3: ...``) before anything runs.
         """
         from tqdm.auto import tqdm
 
