@@ -134,11 +134,26 @@ class Explainer:
 
     @classmethod
     def from_pretrained(cls, name_or_path: str, *, tokenizer=None, **kwargs) -> "Explainer":
-        """An Explainer for a Hugging Face hub name or a local folder, loaded with
-        ``AutoModelForSequenceClassification`` and ``AutoTokenizer`` (or the given
-        ``tokenizer``). Keyword arguments go to ``Explainer`` (``device``, ``batch_size``,
-        ``max_batch_tokens``, ``class_names``, ``name``); ``model_kwargs`` (a dict) goes to the
-        model's ``from_pretrained`` (``revision``, ``torch_dtype``, ...)."""
+        """An Explainer for a Hugging Face hub name or a local folder.
+
+        The model loads with ``AutoModelForSequenceClassification``, the tokenizer with
+        ``AutoTokenizer`` unless one is given.
+
+        Args:
+            name_or_path: A hub name, or a folder with ``config.json``, the weights and the
+                tokenizer files (offline: a folder, or a name in the hub cache with
+                ``HF_HUB_OFFLINE=1``).
+            tokenizer: A tokenizer to use instead of the one saved with the model.
+            **kwargs: Go to ``Explainer`` (``device``, ``batch_size``, ``max_batch_tokens``,
+                ``class_names``, ``name``), except ``model_kwargs`` (a dict), which goes to the
+                model's ``from_pretrained`` (``revision``, ``torch_dtype``, ...).
+
+        Returns:
+            The Explainer.
+
+        Raises:
+            ExplainError: When the name or folder cannot be loaded, saying what to check.
+        """
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         if not isinstance(name_or_path, (str, os.PathLike)) or not str(name_or_path).strip():
@@ -162,11 +177,16 @@ class Explainer:
 
     @classmethod
     def demo(cls, name: str = "minilm-sst2", **kwargs) -> "Explainer":
-        """An Explainer for one of the project's demo models, trained (on SST-2, or AG News / IMDB
-        for the ``-agnews`` / ``-imdb`` models) and cached on first use.
+        """An Explainer for one of the project's demo models, trained on first use and cached.
 
-        Names: see ``notebook_explain.demo.DEMO_MODELS``. Keyword arguments go to
-        ``notebook_explain.demo.load_demo`` (``cache_dir``, ``data_dir``, ``device``, ``progress``).
+        Args:
+            name: A name of ``notebook_explain.demo.DEMO_MODELS``: trained on SST-2, or on
+                AG News or IMDB for the ``-agnews`` and ``-imdb`` models.
+            **kwargs: Go to ``notebook_explain.demo.load_demo`` (``cache_dir``, ``data_dir``,
+                ``device``, ``progress``).
+
+        Returns:
+            The Explainer, with the demo's training checkpoints and masked-LM head attached.
         """
         from .demo import load_demo
         from .demo.mlm import demo_mlm_loader
@@ -190,7 +210,11 @@ class Explainer:
         return list(self.adapter.class_names)
 
     def supported_methods(self) -> list[str]:
-        """The registered methods this model can run (its adapter has what they require)."""
+        """The registered methods this model can run.
+
+        Returns:
+            The names of the methods whose requirements the model's adapter meets.
+        """
         return [
             n for n in available_methods() if get_method(n).requires <= self.adapter.capabilities
         ]
@@ -198,16 +222,24 @@ class Explainer:
     def use_mlm(self, model, tokenizer=None) -> None:
         """Attach the masked LM that ``marginalization``'s ``likelihood="mlm"`` uses.
 
-        ``model`` is a Hugging Face hub name or path (``"bert-base-uncased"``, loaded with
-        ``AutoModelForMaskedLM``) or a masked LM with its ``tokenizer``. For a Hugging Face
-        classifier the tokenizer must be the classifier's (an ``ExplainError`` says if not); a
-        word-vocabulary classifier reads the masked LM over its one-word-piece words. Demo
-        models come with the project's MLM head (``notebook_explain.demo.mlm``).
+        Demo models come with the project's MLM head (``notebook_explain.demo.mlm``).
+
+        Args:
+            model: A Hugging Face hub name or path (``"bert-base-uncased"``, loaded with
+                ``AutoModelForMaskedLM``), or a masked LM.
+            tokenizer: The masked LM's tokenizer. For a Hugging Face classifier it must be the
+                classifier's (an ``ExplainError`` says if not); a word-vocabulary classifier
+                reads the masked LM over its one-word-piece words.
         """
         self.likelihoods.use_mlm(model, tokenizer)
 
     def use_corpus(self, texts, smoothing: float = 0.1) -> None:
-        """Count ``likelihood="unigram"``'s token frequencies on ``texts`` (default: SST-2 train)."""
+        """Count the token frequencies that ``likelihood="unigram"`` uses.
+
+        Args:
+            texts: The corpus (default, when ``None``: SST-2 train).
+            smoothing: The additive smoothing of the counts.
+        """
         self.likelihoods.use_corpus(texts, smoothing)
 
     # ------------------------------------------------------------------ inputs
@@ -249,7 +281,15 @@ class Explainer:
 
     # -------------------------------------------------------------- explaining
     def predict(self, text: str, text_pair: str | None = None) -> np.ndarray:
-        """Class probabilities for one input."""
+        """The model's class probabilities for one input.
+
+        Args:
+            text: The text (the premise, for a pair).
+            text_pair: The second text of a pair, or ``None``.
+
+        Returns:
+            The (classes,) probabilities, in the order of ``class_names``.
+        """
         encoded = self.adapter.encode(self._check_text(text), text_pair)
         return self._probabilities(encoded)
 
@@ -546,11 +586,20 @@ class Explainer:
         return groups + [group] if group else groups
 
     def estimate(self, text: str, methods=None, text_pair: str | None = None) -> dict[str, dict]:
-        """What ``explain(text, methods)`` would cost, before running it: for each method, the
-        ``rows`` it runs through the model (``Method.rows``: exact for the occlusions, LOO,
-        LIME and IG; an upper bound for input reduction and marginalization) and the
-        ``seconds`` they should take here, from one timed pass of this input on this model and
-        device (a backward pass counted as two forward ones)."""
+        """What ``explain(text, methods)`` would cost, before running it.
+
+        Args:
+            text: The text.
+            methods: As for ``explain``.
+            text_pair: As for ``explain``.
+
+        Returns:
+            Method → ``{"rows": ..., "seconds": ...}``: the rows it runs through the model
+            (``Method.rows``: exact for the occlusions, LOO, LIME and IG; an upper bound for
+            input reduction and marginalization) and the seconds they should take, from one
+            timed pass of this input on this model and device (a backward pass counted as two
+            forward ones).
+        """
         self._check_text(text)
         if text_pair is not None:
             self._check_text(text_pair, "text_pair")
@@ -586,13 +635,22 @@ class Explainer:
     def evaluate(
         self, explanation: Explanation, metrics=None, on_progress=None, check=None, rationale=None
     ):
-        """Faithfulness and plausibility metrics for every method of ``explanation``, with this
-        explainer's model (``metrics.evaluate``): ``metrics`` are names or a dict of name →
-        parameters (default ``metrics.DEFAULT_METRICS``). Returns an ``Evaluation`` with a value
-        per method and metric, the curves and the agreement matrix. ``on_progress(method, i, n)``
-        and ``check`` as for ``explain``. ``rationale`` is a human rationale (word indices, or a
-        mask over ``explanation.words``) for ``rationale_auprc``, ``rationale_f1`` and
-        ``rationale_iou``."""
+        """Faithfulness and plausibility metrics for every method of ``explanation``.
+
+        Args:
+            explanation: An Explanation made by this explainer's model.
+            metrics: Metric names, or a dict of name → parameters (default
+                ``metrics.DEFAULT_METRICS``).
+            on_progress: Called as ``on_progress(method, i, n)``, as for ``explain``.
+            check: As for ``explain``.
+            rationale: A human rationale (word indices, or a mask over
+                ``explanation.words``) for ``rationale_auprc``, ``rationale_f1`` and
+                ``rationale_iou``.
+
+        Returns:
+            An ``Evaluation``: a value per method and metric, the curves and the agreement
+            matrix between methods.
+        """
         from .metrics import evaluate
 
         if not isinstance(explanation, Explanation):
@@ -611,13 +669,25 @@ class Explainer:
         on_progress=None,
         **kwargs,
     ):
-        """The model-randomisation sanity check (Adebayo et al. 2018): the layers' weights are
-        randomised from the top down (``mode="cascading"``, cumulatively, or
-        ``"independent"``, one at a time) and each method explains ``text`` again. Returns a
-        ``metrics.sanity.SanityCheck``: per method, the Spearman correlation of its word scores
-        with the original ones at each stage, and the methods whose maps survive randomisation.
-        ``on_progress(layer, i, n)`` is called before each stage; keyword arguments go to
-        ``explain`` (``check`` among them); the weights are restored afterwards."""
+        """The model-randomisation sanity check (Adebayo et al. 2018).
+
+        The layers' weights are randomised from the top down and each method explains
+        ``text`` again; the weights are restored afterwards.
+
+        Args:
+            text: The text.
+            methods: As for ``explain``.
+            mode: ``"cascading"`` (cumulatively, from the top) or ``"independent"`` (one layer
+                at a time).
+            seed: The seed of the random weights (a non-negative integer).
+            on_progress: Called as ``on_progress(layer, i, n)`` before each stage.
+            **kwargs: Go to ``explain`` (``check`` among them).
+
+        Returns:
+            A ``metrics.sanity.SanityCheck``: per method, the Spearman correlation of its word
+            scores with the original ones at each stage, and the methods whose maps survive
+            randomisation.
+        """
         from .metrics.sanity import sanity_check
 
         return sanity_check(self, text, methods, mode, seed, on_progress, **kwargs)
@@ -625,13 +695,21 @@ class Explainer:
     def show(self, text: str, methods=None, target=None, evaluate: bool = False, **kwargs):
         """Explain ``text`` and return the live widget (display it, or make it a cell's last line).
 
-        ``methods`` defaults to ``DEFAULT_METHODS``, plus ``input_reduction`` (the reduction
-        stepper) when ``estimate`` says it takes at most ``SHOW_BUDGET_SECONDS`` (its cost grows
-        with the square of the length; else the widget's reduction tab computes it on request).
-        The widget can edit the text, switch the target class, add methods and change
-        their parameters: each recomputes here, in the kernel. ``evaluate=True`` also computes
-        each method's faithfulness up front (what its Faithfulness button does). Keyword arguments
-        go to ``explain``.
+        The widget can edit the text, switch the target class, add methods and change their
+        parameters: each recomputes here, in the kernel, off the comm thread.
+
+        Args:
+            text: The text.
+            methods: As for ``explain``; by default ``DEFAULT_METHODS``, plus
+                ``input_reduction`` (the reduction stepper) when ``estimate`` says it takes at
+                most ``SHOW_BUDGET_SECONDS`` (else the reduction tab computes it on request).
+            target: As for ``explain``.
+            evaluate: Also compute each method's faithfulness up front (what the widget's
+                Faithfulness button does).
+            **kwargs: Go to ``explain``.
+
+        Returns:
+            The ``ExplainWidget``.
         """
         if methods is None:
             methods = list(DEFAULT_METHODS)
@@ -656,13 +734,22 @@ class Explainer:
     ):
         """Index the training set for ``influence`` and ``token_influence`` queries (fit once).
 
-        ``train_labels`` are class indices or names. ``params="classifier"`` takes influence
-        through the classifier head; ``damping`` is the λ added to its loss Hessian, ``hessian``
-        the inverse solver (``"auto"``, ``"exact"``, ``"cg"``, ``"lissa"``). ``checkpoints`` is a
-        folder of saved head states for TracIn (default: a demo model's; ``False``: none, the
-        final weights act as the one checkpoint). The result is cached
-        on disk, keyed by the model's weights, the data and ``params``. Returns the
-        :class:`~notebook_explain.influence.TrainingIndex`, also kept for later queries.
+        The result is cached on disk, keyed by the model's weights, the data and ``params``,
+        and kept for later queries.
+
+        Args:
+            train_texts: The training texts.
+            train_labels: Their labels, class indices or names.
+            params: ``"classifier"``: influence through the classifier head.
+            damping: The λ added to the head's loss Hessian.
+            hessian: The inverse solver: ``"auto"``, ``"exact"``, ``"cg"`` or ``"lissa"``.
+            checkpoints: A folder of saved head states for TracIn (default: a demo model's;
+                ``False``: none, the final weights act as the one checkpoint).
+            cache_dir: Where to cache (default ``~/.cache/notebook_explain/influence``).
+            progress: Show a progress bar.
+
+        Returns:
+            The :class:`~notebook_explain.influence.TrainingIndex`.
         """
         from .influence import build_index
 
@@ -706,13 +793,21 @@ class Explainer:
         highlights: int = 3,
         candidates: int = 200,
     ):
-        """The training examples that most support (proponents) or oppose (opponents) the
-        prediction for ``text``: an :class:`~notebook_explain.influence.InfluenceResult`.
+        """The training examples that most support or oppose the prediction for ``text``.
 
-        ``method``: ``"influence_function"``, ``"fast_influence"`` (over the ``candidates``
-        nearest training examples), ``"tracin"`` or ``"knn"``; ``result.sign_note`` states what
-        the scores mean. ``target`` is the explained class (default: the predicted one). The top
-        ``highlights`` items per side carry leave-token-out highlights of their own tokens.
+        Args:
+            text: The text.
+            k: How many proponents and how many opponents.
+            method: ``"influence_function"``, ``"fast_influence"`` (over the ``candidates``
+                nearest training examples), ``"tracin"`` or ``"knn"``.
+            target: The explained class (default: the predicted one).
+            highlights: How many items per side carry leave-token-out highlights of their own
+                tokens.
+            candidates: ``fast_influence``'s number of nearest training examples.
+
+        Returns:
+            An :class:`~notebook_explain.influence.InfluenceResult`; its ``sign_note`` states
+            what the scores mean.
         """
         from .influence.methods import run
 
@@ -729,9 +824,20 @@ class Explainer:
         target: int | str | None = None,
         highlights: int = 3,
     ):
-        """The training examples that most raise or lower the saliency of token ``token_index``
-        of ``text`` (survey eq. 29, by double backward); an ``InfluenceResult`` with
-        ``test_token`` set."""
+        """The training examples that most raise or lower the saliency of one token.
+
+        The hybrid query of the survey (eq. 29), by double backward.
+
+        Args:
+            text: The text.
+            token_index: The token's index in the explanation's tokens.
+            k: How many proponents and how many opponents.
+            target: The explained class (default: the predicted one).
+            highlights: As for ``influence``.
+
+        Returns:
+            An ``InfluenceResult`` with ``test_token`` set.
+        """
         from .influence.hybrid import token_influence
 
         with self.adapter.inference():

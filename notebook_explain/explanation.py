@@ -211,10 +211,16 @@ class Explanation(_Record):
         return self.results[method]
 
     def scores(self, method: str, level: str = "word", aggregation: str = "sum") -> np.ndarray:
-        """One score per word (``level="word"``) or per sub-word token (``level="token"``).
+        """One score per word or per sub-word token.
 
-        Word scores aggregate the word's sub-word tokens (``sum`` by default) and leave out special
-        tokens; token scores include them.
+        Args:
+            method: A computed method's name.
+            level: ``"word"`` (special tokens left out) or ``"token"`` (all tokens).
+            aggregation: How a word's sub-word token scores combine: ``"sum"``, ``"mean"`` or
+                ``"max_abs"`` (the largest by magnitude, with its sign).
+
+        Returns:
+            The scores, one per word or token, in order.
         """
         if level not in LEVELS:
             raise ExplainError(f"Unknown level {level!r}. Choose one of: {', '.join(LEVELS)}.")
@@ -224,11 +230,19 @@ class Explanation(_Record):
         return aggregate(token_scores, self.word_index, len(self.words), aggregation)
 
     def spans(self, level: str = "phrase", aggregation: str = "sum") -> list[Span]:
-        """The spans of a level (``"word"``, ``"phrase"`` or ``"clause"``) with every method's score.
+        """The spans of a level with every method's score.
 
-        A method that scores spans itself (REAT, ``MethodResult.span_scores``) gives its own span
-        scores; the others are aggregated from their word scores (``sum``, as the REAT paper does
-        for its baselines).
+        A method that scores spans itself (REAT, ``MethodResult.span_scores``) gives its own
+        span scores; the others are aggregated from their word scores (``sum``, as the REAT
+        paper does for its baselines).
+
+        Args:
+            level: ``"word"``, ``"phrase"`` or ``"clause"``.
+            aggregation: How word scores combine into a span's: ``"sum"``, ``"mean"`` or
+                ``"max_abs"`` (the largest by magnitude, with its sign).
+
+        Returns:
+            The spans in order, each with its text, word range and method → score.
         """
         if level == "word":
             ranges = tuple((i, i + 1) for i in range(len(self.words)))
@@ -267,7 +281,12 @@ class Explanation(_Record):
 
     # ------------------------------------------------------------ serialisation
     def to_json(self) -> tuple[dict, list[bytes]]:
-        """A JSON-safe dict plus binary buffers; arrays are ``{"buffer": i, "dtype", "shape"}``."""
+        """The record as JSON and binary buffers (the widget's wire format).
+
+        Returns:
+            A JSON-safe dict, whose arrays are ``{"buffer": i, "dtype", "shape"}``, and the
+            list of buffers they point to.
+        """
         buffers: list[bytes] = []
 
         def pack(array: np.ndarray) -> dict:
@@ -318,8 +337,18 @@ class Explanation(_Record):
 
     @classmethod
     def from_json(cls, state: dict, buffers: list[bytes]) -> "Explanation":
-        """The record ``to_json`` wrote, after checking every field (``record_schema``): a
-        damaged or edited record raises an ``ExplainError`` that names the field."""
+        """The record ``to_json`` wrote, after checking every field (``record_schema``).
+
+        Args:
+            state: The JSON-safe dict.
+            buffers: The binary buffers its arrays point to.
+
+        Returns:
+            The Explanation.
+
+        Raises:
+            ExplainError: For a damaged or edited record, naming the field.
+        """
         check_record(state, buffers)
 
         def unpack(ref: dict) -> np.ndarray:
@@ -360,8 +389,15 @@ class Explanation(_Record):
         )
 
     def to_pandas(self, level: str = "word"):
-        """A DataFrame with one row per word (``level="word"``) or token (``"token"``): its
-        text, then one column of scores per method."""
+        """The scores as a table (pandas is an optional dependency).
+
+        Args:
+            level: ``"word"`` or ``"token"``.
+
+        Returns:
+            A DataFrame with one row per word or token: its text, then one column of scores
+            per method.
+        """
         from .tabular import dataframe
 
         units = self.words if level == "word" else self.tokens
@@ -371,10 +407,16 @@ class Explanation(_Record):
 
     # ------------------------------------------------------------------ display
     def widget(self, **view):
-        """An :class:`~notebook_explain.widget.ExplainWidget` showing this explanation (display only).
+        """A display-only widget showing this explanation.
 
-        Keyword arguments set the view traits (``method``, ``level``, ``view``, ...). To edit the
-        text or recompute, use ``Explainer.show(text)`` instead (it passes ``explainer=``).
+        To edit the text or recompute, use ``Explainer.show(text)`` instead (it passes
+        ``explainer=``).
+
+        Args:
+            **view: The view traits (``method``, ``level``, ``view``, ...).
+
+        Returns:
+            An :class:`~notebook_explain.widget.ExplainWidget`.
         """
         if _LIVE_VIEW is None:
             raise ExplainError(
@@ -385,7 +427,12 @@ class Explanation(_Record):
     def to_html(self, path=None, title: str | None = None) -> str | Path:
         """A standalone HTML page with the widget's views: bundle inlined, no kernel, no network.
 
-        Returns the page; with ``path``, writes it there and returns the path instead.
+        Args:
+            path: Where to write the page, or ``None``.
+            title: The page title (default: the text).
+
+        Returns:
+            The page; with ``path``, the path it was written to instead.
         """
         return self.widget().to_html(path, title)
 
@@ -410,9 +457,16 @@ class Explanations(list):
     plain list, with the whole set as one table."""
 
     def to_pandas(self, level: str = "word"):
-        """One long DataFrame: each text's ``Explanation.to_pandas(level)`` rows, after a
-        ``text`` column (the text's position in the list), a ``position`` column (the word's or
-        token's position in its text), and the text's ``predicted`` and ``target`` class names."""
+        """Every text's scores in one long table.
+
+        Args:
+            level: ``"word"`` or ``"token"``.
+
+        Returns:
+            A DataFrame of each text's ``Explanation.to_pandas(level)`` rows, after a ``text``
+            column (the text's position in the list), a ``position`` column (the unit's
+            position in its text), and the text's ``predicted`` and ``target`` class names.
+        """
         from .tabular import dataframe
 
         columns: dict[str, list] = {"text": [], "position": [], level: []}

@@ -259,8 +259,13 @@ class ExplainWidget(anywidget.AnyWidget):
     def to_html(self, path: str | Path | None = None, title: str | None = None) -> str | Path:
         """A standalone HTML page of this widget's current state (bundle inlined, no network).
 
-        Returns the page; with ``path``, writes it there and returns the path instead (so a
-        notebook cell does not print a whole page).
+        Args:
+            path: Where to write the page, or ``None``.
+            title: The page title (default: the text).
+
+        Returns:
+            The page; with ``path``, the path it was written to instead (so a notebook cell
+            does not print a whole page).
         """
         from .export import standalone_html, write_page
 

@@ -85,8 +85,15 @@ class TrainingIndex:
         )
 
     def check_model(self, adapter) -> None:
-        """An ``ExplainError`` unless ``adapter``'s weights (every parameter: encoder and head,
-        weights and biases) are those the index was built from. One hash over the weights."""
+        """Check that a model's weights are those the index was built from (one hash over every
+        parameter: encoder and head, weights and biases).
+
+        Args:
+            adapter: The model's adapter.
+
+        Raises:
+            ExplainError: When the weights changed, saying to rebuild the index.
+        """
         if weights_fingerprint(adapter) != self.weights:
             raise ExplainError(
                 "The model's weights changed since the training index was built, so its "
@@ -95,7 +102,17 @@ class TrainingIndex:
             )
 
     def residuals(self, features=None, labels=None, weight=None, bias=None) -> torch.Tensor:
-        """Softmax residuals of rows (default: the training set) under a head (default: final)."""
+        """Softmax residuals (probabilities minus one-hot labels) of rows under a head.
+
+        Args:
+            features: The rows' head features (default: the training set's).
+            labels: Their labels (default: the training labels).
+            weight: The head's weight (default: the final one).
+            bias: The head's bias (default: the final one).
+
+        Returns:
+            The (rows, classes) residuals.
+        """
         return gradients.residuals(
             self.features if features is None else features,
             self.labels if labels is None else labels,

@@ -88,7 +88,15 @@ class Evaluation:
         return self.results[method][metric].value
 
     def best(self, metric: str) -> str | None:
-        """The method with the best value of ``metric`` (by its direction), or None."""
+        """The method with the best value of a metric.
+
+        Args:
+            metric: A computed metric's name.
+
+        Returns:
+            The method's name (by the metric's direction), or ``None`` when no method has a
+            value or the metric has no better direction.
+        """
         meta = next((m for m in self.metrics if m["name"] == metric), None)
         if meta is None:
             raise ExplainError(f"This evaluation has no {metric!r}; it has {self.metric_names}.")
