@@ -85,13 +85,23 @@ def _reusable(reuse, ctx, text, text_pair, levels, resolved) -> dict[str, Method
 class Explainer:
     """Explains a text classifier's predictions.
 
-    ``Explainer(model, tokenizer)`` takes any Hugging Face sequence classifier with its tokenizer
-    (or a text-classification ``pipeline`` alone; see also ``from_pretrained``), a
-    :class:`~notebook_explain.models.classifiers.WordClassifier` with its ``WordVocab``, or a
-    ready :class:`~notebook_explain.models.base.ModelAdapter`. ``name`` is the model's name in
-    views and exports (default: the last part of its hub name or folder, never a whole path).
-    ``device`` defaults to ``cuda:0`` when CUDA is available, else the CPU. Every batched pass (IG steps, perturbations) holds at
-    most ``batch_size`` rows and ``max_batch_tokens`` tokens, so long inputs get smaller batches.
+    Args:
+        model: Any Hugging Face sequence classifier (or a text-classification ``pipeline``
+            alone; see also ``from_pretrained``), a
+            :class:`~notebook_explain.models.classifiers.WordClassifier`, or a ready
+            :class:`~notebook_explain.models.base.ModelAdapter`.
+        tokenizer: The classifier's tokenizer, or the ``WordVocab`` of a ``WordClassifier``.
+        device: Where the model runs (default: ``cuda:0`` when CUDA is available, else the CPU).
+        batch_size: The most rows one batched pass (IG steps, perturbations) holds.
+        max_batch_tokens: The most tokens one batched pass holds, so long inputs get smaller
+            batches.
+        class_names: The classes' names (default: the model config's labels).
+        name: The model's name in views and exports (default: the last part of its hub name
+            or folder, never a whole path).
+
+    Raises:
+        ExplainError: For a model that cannot be explained as a classifier (no classification
+            head, an unsupported architecture), saying what to load instead.
     """
 
     def __init__(
