@@ -121,7 +121,10 @@ function classRow(name, probability, predicted, explained) {
   fillBar.style.width = `${(probability * 100).toFixed(1)}%`;
   return h(
     "div",
-    { class: predicted ? "ne-class ne-predicted" : "ne-class", "data-probability": String(probability) },
+    {
+      class: ["ne-class", predicted ? "ne-predicted" : "", explained ? "ne-explained" : ""].join(" ").trim(),
+      "data-probability": String(probability),
+    },
     [
       h("span", { class: "ne-class-name", text: name }),
       h("div", { class: "ne-meter" }, [fillBar]),

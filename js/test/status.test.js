@@ -86,8 +86,21 @@ test("the prediction bars show each class, the predicted one marked", () => {
   );
   assert.ok(rows[1].classList.contains("ne-predicted"));
   assert.ok(!rows[0].classList.contains("ne-predicted"));
+  assert.ok(rows[1].classList.contains("ne-explained") && !rows[0].classList.contains("ne-explained"));
   assert.equal(rows[1].querySelector(".ne-meter-fill").style.width, "97.0%");
   assert.match($(".ne-header").textContent, /demo-minilm/);
+});
+
+test("the prediction bars are neutral: the heatmap's colours keep one meaning", async () => {
+  const { readFile } = await import("node:fs/promises");
+  const css = await readFile(new URL("../src/style.css", import.meta.url), "utf8");
+  const fills = [...css.matchAll(/\.ne-(predicted|explained|class)[^{]*\.ne-meter[^{]*\{([^}]*)\}/g)];
+  assert.ok(fills.length >= 2);
+  for (const [, , body] of fills) assert.doesNotMatch(body, /accent|#e08214|#4393c3/);
+  const { $, model } = mount();
+  model.set("explanation", { ...model.get("explanation"), target: 0 });
+  const rows = [...$('[data-testid="ne-prediction"]').children];
+  assert.ok(rows[0].classList.contains("ne-explained") && rows[1].classList.contains("ne-predicted"));
 });
 
 test("choosing a target class asks the kernel to explain it", () => {
