@@ -1,5 +1,6 @@
-// The method toggle and the selected method's card: description, family, caveat, runtime,
-// parameter controls with "Recompute", and "add method".
+// The method toggle (with "add method", the runtime and, for attention, the caveat) as `el`, and
+// the selected method's card as `details`: description, family, parameter controls with
+// "Recompute". The heatmap view puts the heatmap between the two (widget.js).
 
 import { tracker } from "./context.js";
 import { fill, h } from "./dom.js";
@@ -33,8 +34,10 @@ export function createMethodPanel(ctx) {
   const hint = h("span", { class: "ne-hint" });
   const el = h("div", { class: "ne-methods" }, [
     h("div", { class: "ne-bar" }, [h("label", { class: "ne-control" }, ["Method ", select]), add, runtime]),
-    info,
     caveat,
+  ]);
+  const details = h("div", { class: "ne-method-card" }, [
+    info,
     h("div", { class: "ne-params-bar" }, [params, recompute, hint]),
   ]);
 
@@ -58,6 +61,7 @@ export function createMethodPanel(ctx) {
 
   return {
     el,
+    details,
     update(active) {
       const result = ctx.result();
       if (!active || !result) return;

@@ -14,8 +14,24 @@ import { createReduction } from "./reduction.js";
 import { createSanity } from "./sanity.js";
 import { createStatus } from "./status.js";
 
+// A view's panel holds its parts' elements in order, or what its `layout` makes of its parts.
 const VIEWS = [
-  { name: "heatmap", label: "Heatmap", parts: [createMethodPanel, createMethodFaithfulness, createHeatmap] },
+  {
+    name: "heatmap",
+    label: "Heatmap",
+    parts: [createMethodPanel, createHeatmap, createMethodFaithfulness],
+    // the heatmap right under the method row; what changes between methods (the description,
+    // the parameters, faithfulness) below it, where it cannot move the heatmap
+    layout: ([methods, heatmap, faithfulness]) => [
+      methods.el,
+      heatmap.el,
+      h("details", { class: "ne-details", open: true }, [
+        h("summary", { text: "Details: the method, its parameters and its faithfulness" }),
+        methods.details,
+        faithfulness.el,
+      ]),
+    ],
+  },
   { name: "compare", label: "Compare methods", parts: [createCompare, createCompareFaithfulness, createSanity] },
   { name: "reduction", label: "Input reduction", parts: [createReduction] },
   { name: "influence", label: "Training influence", parts: [createInfluence] },
@@ -41,7 +57,7 @@ export function render({ model, el }) {
       panel: h(
         "div",
         { role: "tabpanel", class: `ne-panel ne-panel-${view.name}` },
-        parts.map((p) => p.el),
+        view.layout ? view.layout(parts) : parts.map((p) => p.el),
       ),
     };
   });

@@ -91,8 +91,8 @@ test("without a kernel recomputing is disabled, with a hint", () => {
   const recompute = $$("button").find((b) => b.textContent === "Recompute");
   assert.ok(recompute.disabled);
   assert.ok($(".ne-add-method").disabled);
-  assert.ok(!$(".ne-methods .ne-hint").hidden);
-  assert.match($(".ne-methods .ne-hint").textContent, /Explainer\.show/);
+  assert.ok(!$(".ne-method-card .ne-hint").hidden);
+  assert.match($(".ne-method-card .ne-hint").textContent, /Explainer\.show/);
   recompute.click();
   assert.deepEqual(model.sent, []);
 });

@@ -52,3 +52,15 @@ test("cleanup removes the listeners and the DOM", () => {
   assert.equal(model.listenerCount(), 0);
   assert.equal(el.children.length, 0);
 });
+
+test("the heatmap sits right under the method row; what changes between methods folds below it", () => {
+  const { $ } = mount();
+  const panel = $(".ne-panel-heatmap");
+  const [row, heatmap, details] = [...panel.children];
+  assert.ok(row.classList.contains("ne-methods") && row.querySelector('[data-testid="ne-method-select"]'));
+  assert.ok(heatmap.classList.contains("ne-heatmap"));
+  assert.equal(details.tagName, "DETAILS");
+  assert.ok(details.open);
+  assert.ok(details.querySelector(".ne-method-card .ne-params-bar"));
+  assert.ok(details.querySelector(".ne-faithfulness-panel .ne-evaluate"));
+});
