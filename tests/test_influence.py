@@ -328,6 +328,7 @@ def test_result_is_the_widget_payload_with_leave_token_out_highlights(indexed, f
     payload = json.loads(json.dumps(result.to_json()))
     assert payload["status"] == "ready" and payload["method"] == "influence_function"
     assert payload["test_token"] is None and "removing z" in payload["sign_note"]
+    assert payload["hint"].startswith("Proponents:") and "∇" not in payload["hint"]
     top = payload["proponents"][0]
     assert set(top) >= {"index", "text", "label", "score", "tokens", "token_scores"}
     assert top["label"] in NAMES and len(top["tokens"]) == len(top["token_scores"]) > 0
@@ -397,3 +398,12 @@ def test_an_influence_ranking_as_a_dataframe(indexed):
     assert list(table["rank"]) == [1, 2, 3, 1, 2, 3]
     assert list(table["index"]) == [i.index for i in (*result.proponents, *result.opponents)]
     assert list(table["score"]) == [i.score for i in (*result.proponents, *result.opponents)]
+
+
+def test_every_influence_ranking_says_what_it_means_in_plain_words():
+    from notebook_explain.influence.methods import PLAIN_HINTS, SIGN_NOTES
+
+    assert set(SIGN_NOTES) | {"token_influence"} == set(PLAIN_HINTS)
+    for method, hint in PLAIN_HINTS.items():
+        assert hint.startswith(("Proponents:", "The training examples")), method
+        assert not any(symbol in hint for symbol in "∇Σ⁻="), method  # no formula

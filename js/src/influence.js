@@ -115,7 +115,15 @@ export function createInfluence(ctx) {
     fill(el, [
       methodSwitch(ctx, influence),
       subject(influence, exp),
-      influence.sign_note ? h("p", { class: "ne-hint", text: String(influence.sign_note) }) : null,
+      // the meaning in plain words; the formula on hover (or in full when there are no words)
+      influence.hint || influence.sign_note
+        ? h("p", {
+            class: "ne-hint",
+            "data-testid": "ne-influence-hint",
+            text: String(influence.hint || influence.sign_note),
+            title: String(influence.sign_note ?? ""),
+          })
+        : null,
       h("div", { class: "ne-influence-lists" }, [
         itemList("Proponents", "proponents", proponents, exp, scale),
         itemList("Opponents", "opponents", opponents, exp, scale),

@@ -99,3 +99,16 @@ test("the method select is enabled again after each switch, even when no new ran
     ["tracin", "knn", "influence_function"],
   );
 });
+
+test("the ranking's meaning reads in plain words, with the formula on hover", () => {
+  const formula = "score = ∇L(test)ᵀ H⁻¹ ∇L(z): positive means removing z raises the test loss.";
+  const plain = "Proponents: training examples without which the model would be less sure.";
+  const { $, model } = mount({ view: "influence" });
+  const ready = { status: "ready", method: "influence_function", proponents: [], opponents: [] };
+  model.set("influence", { ...ready, sign_note: formula, hint: plain });
+  const hint = $('[data-testid="ne-influence-hint"]');
+  assert.equal(hint.textContent, plain);
+  assert.equal(hint.getAttribute("title"), formula);
+  model.set("influence", { ...ready, sign_note: formula }); // an older kernel: no plain words
+  assert.equal($('[data-testid="ne-influence-hint"]').textContent, formula);
+});

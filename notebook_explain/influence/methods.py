@@ -49,6 +49,31 @@ SIGN_NOTES = {
 }
 
 
+#: what each ranking means, in plain words (the widget shows it, with the formula on hover)
+PLAIN_HINTS = {
+    "influence_function": (
+        "Proponents: training examples without which the model would be less sure of this "
+        "prediction. Opponents: examples without which it would be surer."
+    ),
+    "fast_influence": (
+        "Proponents: training examples without which the model would be less sure of this "
+        "prediction; opponents the reverse. Searched among the most similar examples only."
+    ),
+    "tracin": (
+        "Proponents: training examples whose training steps made this prediction more likely. "
+        "Opponents: examples whose steps made it less likely."
+    ),
+    "knn": (
+        "The training examples the model finds most similar to this text: proponents carry the "
+        "predicted label, opponents another."
+    ),
+    "token_influence": (
+        "Proponents: training examples that taught the model to rely on this word for the "
+        "prediction. Opponents: examples that taught it the reverse."
+    ),
+}
+
+
 @dataclass(frozen=True)
 class Query:
     """The test input as the methods see it: its head features and the explained class."""
@@ -297,4 +322,5 @@ def build_result(
         test_token=test_token,
         conformity=conformity,
         info=info,
+        hint=PLAIN_HINTS.get(method, ""),
     )

@@ -36,7 +36,8 @@ class InfluenceItem:
 @dataclass(frozen=True)
 class InfluenceResult:
     """Training examples that support (``proponents``, highest score first) or oppose
-    (``opponents``, most negative first) a prediction; ``sign_note`` states what the score means.
+    (``opponents``, most negative first) a prediction; ``sign_note`` states what the score means
+    (with the formula), ``hint`` the same in plain words.
 
     ``test_token`` is the test token whose saliency was explained (``token_influence``), else
     ``None``. ``conformity`` is kNN's share of neighbours labelled with the prediction.
@@ -53,6 +54,7 @@ class InfluenceResult:
     test_token: int | None = None
     conformity: float | None = None
     info: dict = field(default_factory=dict)
+    hint: str = ""
 
     def to_pandas(self):
         """A DataFrame with one row per ranked training example: its side (proponent or
@@ -78,6 +80,7 @@ class InfluenceResult:
             "status": "ready",
             "method": self.method,
             "sign_note": self.sign_note,
+            "hint": self.hint,
             "test_token": self.test_token,
             "prediction": self.prediction,
             "conformity": self.conformity,
