@@ -710,7 +710,8 @@ class Explainer:
 
         Args:
             text: The text.
-            methods: As for ``explain``; by default ``DEFAULT_METHODS``, plus
+            methods: As for ``explain``; by default ``DEFAULT_METHODS``, perturbing whole
+                words (``unit="word"``) where some word spans several tokens, plus
                 ``input_reduction`` (the reduction stepper) when ``estimate`` says it takes at
                 most ``SHOW_BUDGET_SECONDS`` (else the reduction tab computes it on request).
             target: As for ``explain``.
@@ -722,12 +723,25 @@ class Explainer:
             The ``ExplainWidget``.
         """
         if methods is None:
-            methods = list(DEFAULT_METHODS)
-            cost = self.estimate(text, ["input_reduction"], kwargs.get("text_pair"))
-            if cost["input_reduction"]["seconds"] <= SHOW_BUDGET_SECONDS:
-                methods.append("input_reduction")
+            methods = self._show_defaults(text, kwargs.get("text_pair"))
         explanation = self.explain(text, methods=methods, target=target, **kwargs)
         return explanation.widget(explainer=self, evaluate=evaluate)
+
+    def _show_defaults(self, text: str, text_pair: str | None) -> dict[str, dict]:
+        """``show``'s methods: ``DEFAULT_METHODS``, perturbing whole words (``unit="word"``)
+        where some word of the input spans several tokens, since the widget shows words; and
+        ``input_reduction`` when its estimate fits ``SHOW_BUDGET_SECONDS``."""
+        encoded = self.adapter.encode(self._check_text(text), text_pair)
+        words = encoded.word_index[encoded.word_index >= 0]
+        split_words = len(words) > len(np.unique(words))
+        methods = {
+            name: {"unit": "word"} if split_words and "unit" in get_method(name).params else {}
+            for name in DEFAULT_METHODS
+        }
+        cost = self.estimate(text, ["input_reduction"], text_pair)
+        if cost["input_reduction"]["seconds"] <= SHOW_BUDGET_SECONDS:
+            methods["input_reduction"] = {}
+        return methods
 
     # ---------------------------------------------------------------- influence
     def index(
