@@ -26,6 +26,30 @@ export function createMethodPanel(ctx) {
       if (name) ctx.explain({ methods: { ...currentMethods(ctx.explanation()), [name]: ctx.defaults(name) } });
     },
   });
+  // ◀ ▶ step through the computed methods, as the arrow keys on the widget do
+  const step = (by) => {
+    const names = ctx.explanation()?.results.map((r) => r.name) ?? [];
+    const at = names.indexOf(ctx.result()?.name);
+    if (names.length > 1) ctx.set({ method: names[(at + by + names.length) % names.length] });
+  };
+  const previous = h("button", {
+    type: "button",
+    class: "ne-step",
+    "data-testid": "ne-method-previous",
+    "aria-label": "Previous method (← on the widget)",
+    title: "Previous method (← on the widget)",
+    text: "◀",
+    onclick: () => step(-1),
+  });
+  const next = h("button", {
+    type: "button",
+    class: "ne-step",
+    "data-testid": "ne-method-next",
+    "aria-label": "Next method (→ on the widget)",
+    title: "Next method (→ on the widget)",
+    text: "▶",
+    onclick: () => step(1),
+  });
   const runtime = h("span", { class: "ne-muted" });
   const info = h("div", { class: "ne-method-info" });
   const caveat = h("div", { class: "ne-caveat", role: "note", text: CAVEAT, hidden: true });
@@ -33,7 +57,13 @@ export function createMethodPanel(ctx) {
   const recompute = h("button", { type: "button", text: "Recompute", onclick: () => recomputeWith(readParams()) });
   const hint = h("span", { class: "ne-hint" });
   const el = h("div", { class: "ne-methods" }, [
-    h("div", { class: "ne-bar" }, [h("label", { class: "ne-control" }, ["Method ", select]), add, runtime]),
+    h("div", { class: "ne-bar" }, [
+      h("label", { class: "ne-control" }, ["Method ", select]),
+      previous,
+      next,
+      add,
+      runtime,
+    ]),
     caveat,
   ]);
   const details = h("div", { class: "ne-method-card" }, [
@@ -79,6 +109,7 @@ export function createMethodPanel(ctx) {
         ]);
       }
       select.value = result.name;
+      previous.disabled = next.disabled = exp.results.length < 2;
       if (cardChanged(result, registered)) {
         const meta = ctx.metadata(result.name);
         fill(info, [

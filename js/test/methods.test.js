@@ -96,3 +96,16 @@ test("without a kernel recomputing is disabled, with a hint", () => {
   recompute.click();
   assert.deepEqual(model.sent, []);
 });
+
+test("◀ ▶ beside the method select step through the computed methods, wrapping around", () => {
+  const { $, model } = mount();
+  const names = model.get("explanation").results.map((r) => r.name);
+  assert.ok(names.length >= 2);
+  $('[data-testid="ne-method-next"]').click();
+  assert.equal(model.get("method"), names[1]);
+  assert.equal($('[data-testid="ne-method-select"]').value, names[1]);
+  $('[data-testid="ne-method-previous"]').click();
+  $('[data-testid="ne-method-previous"]').click();
+  assert.equal(model.get("method"), names[names.length - 1]);
+  assert.match($('[data-testid="ne-method-next"]').title, /→/);
+});
