@@ -26,6 +26,8 @@ export function createHeatmap(ctx) {
   const thresholdText = h("span", { class: "ne-muted" });
   const tokens = h("div", { class: "ne-tokens ne-heatmap-tokens" });
   const detail = h("div", { class: "ne-detail" });
+  // where the tokenizer's length limit cut the text: after the last unit shown
+  const cutMark = h("span", { class: "ne-cut", "data-testid": "ne-truncation", hidden: true });
   const zeroNote = h("p", { class: "ne-hint ne-warning", "data-testid": "ne-zero-note", hidden: true });
   const el = h("div", { class: "ne-heatmap" }, [
     h("div", { class: "ne-bar" }, [
@@ -33,7 +35,7 @@ export function createHeatmap(ctx) {
       h("label", { class: "ne-control" }, ["Hide below ", threshold, thresholdText]),
     ]),
     zeroNote,
-    tokens,
+    h("div", { class: "ne-heatmap-body" }, [tokens, cutMark]),
     detail,
   ]);
 
@@ -84,6 +86,10 @@ export function createHeatmap(ctx) {
         units = exp.units[level];
         spans = unitSpans(units, "ne-token");
         fill(tokens, spans);
+        cutMark.hidden = !exp.truncatedTokens;
+        cutMark.textContent = exp.truncatedTokens
+          ? `✂ the text was cut here: ${exp.truncatedTokens} more tokens are past the model's length limit and not explained`
+          : "";
       }
       if (labelled(spans, result)) {
         data = result.levels[level];

@@ -214,7 +214,9 @@ test("without spans the phrase and clause buttons are hidden and a span level fa
 test("a method whose scores are all ≈ 0 colours nothing and says so", () => {
   const noise = SCORES.integrated_gradients.map((v) => v * 1e-8);
   const explanation = makeExplanation({
-    results: [{ name: "saliency_sum", family: "gradient", signed: true, scores: noise, params: {}, seconds: 0, info: {} }],
+    results: [
+      { name: "saliency_sum", family: "gradient", signed: true, scores: noise, params: {}, seconds: 0, info: {} },
+    ],
   });
   const { $, $$ } = mount({ explanation, method: "saliency_sum", compare: ["saliency_sum"] });
   const note = $('[data-testid="ne-zero-note"]');
@@ -223,4 +225,15 @@ test("a method whose scores are all ≈ 0 colours nothing and says so", () => {
   assert.ok($$('[data-testid="ne-token"]').every((span) => !span.style.backgroundColor));
   const normal = mount();
   assert.ok(normal.$('[data-testid="ne-zero-note"]').hidden);
+});
+
+test("a truncated text shows where the cut fell, after the last explained unit", () => {
+  const { $, model } = mount();
+  assert.ok($('[data-testid="ne-truncation"]').hidden);
+  model.set("explanation", { ...model.get("explanation"), truncated_tokens: 37 });
+  const mark = $('[data-testid="ne-truncation"]');
+  assert.ok(!mark.hidden);
+  assert.match(mark.textContent, /37 more tokens/);
+  const tokens = $(".ne-heatmap-tokens");
+  assert.equal(tokens.nextElementSibling, mark); // right after the units
 });
