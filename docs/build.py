@@ -159,15 +159,23 @@ def widget_tour() -> tuple[str, dict[str, Path]]:
     """The tour page and the images it shows (name → file)."""
     shots = {
         name: SCREENSHOTS / name
-        for name in ("widget.png", "reduction.png", "influence.png")
+        for name in (
+            "widget.png",
+            "heatmap-light.png",
+            "heatmap-dark.png",
+            "reduction.png",
+            "influence.png",
+        )
         if (SCREENSHOTS / name).exists()
     } or {"widget.png": HERE / "widget.png"}
     captions = {
         "widget.png": "The heatmap of the quickstart in JupyterLab.",
+        "heatmap-light.png": "A heatmap in the light theme: chips grow more opaque with |score|.",
+        "heatmap-dark.png": "The same in the dark theme: weak words fade into the page.",
         "reduction.png": "The input reduction stepper.",
         "influence.png": "The training examples behind the prediction.",
     }
-    text = ["# Widget tour\n", "Screenshots taken by the browser tests in JupyterLab.\n"]
+    text = ["# Widget tour\n", "Screenshots taken by the browser tests.\n"]
     text += [f"![{captions[n]}](img/{n})\n\n*{captions[n]}*\n" for n in shots]
     return "\n".join(text), shots
 

@@ -41,6 +41,17 @@ export function scaleGradient(signed) {
   return `linear-gradient(to right, ${stops.map(cssColor).join(", ")})`;
 }
 
+/**
+ * How opaque a unit's chip is for a normalised score: √|score|, so a weak unit fades into the
+ * page, light or dark, instead of turning into a near-white chip that draws the eye on a dark
+ * theme; the strongest units keep the scale's full colour.
+ */
+export const chipOpacity = (value) => Math.sqrt(Math.min(Math.abs(value), 1));
+
+/** Above this opacity the chip is its own background and picks black or white text; below it
+ * the page shows through, and the text keeps the page's colour. */
+const OWN_TEXT_OPACITY = 0.8;
+
 /** Paint an element's background for a normalised score (null clears it). Replaces its inline style. */
 export function paint(el, value, signed) {
   if (value === null) {
@@ -48,5 +59,8 @@ export function paint(el, value, signed) {
     return;
   }
   const rgb = scaleColor(value, signed);
-  el.style.cssText = `background-color: ${cssColor(rgb)}; color: ${textColor(rgb)}`;
+  const alpha = chipOpacity(value);
+  const background = alpha >= 1 ? cssColor(rgb) : `rgba(${rgb.join(", ")}, ${alpha.toFixed(3)})`;
+  el.style.cssText =
+    `background-color: ${background}` + (alpha >= OWN_TEXT_OPACITY ? `; color: ${textColor(rgb)}` : "");
 }

@@ -56,3 +56,24 @@ def test_exported_evaluation_shows_in_the_faithfulness_table(explainer, tmp_path
         values = {m: v for m, v in values.items() if v is not None}
         pick = max if meta["direction"] == "higher" else min
         assert best == [pick(values, key=values.get)]
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_weak_words_fade_into_the_page_in_the_light_and_the_dark_theme(theme, tmp_path):
+    """Prominence follows |score| on either theme: the chip of the weakest word stands out from
+    the page less than the strongest's (a near-white chip on a dark page would draw the eye to
+    the least important word), and barely at all."""
+    from conftest import hand_explanation
+
+    scores = [0.01, 2.0, -0.03, 1.1, -1.7, 0.4]
+    e = hand_explanation("a gorgeous , witty , film", {"hand": (True, scores)})
+    page = tmp_path / "theme.html"
+    e.to_html(page)
+    r = run_script("theme", PAGE=page, THEME=theme)
+    assert r["pageErrors"] == []
+    contrast = {c["text"]: c["contrast"] for c in r["chips"]}
+    by_strength = sorted(r["chips"], key=lambda c: abs(c["score"]))
+    weakest, strongest = by_strength[0], by_strength[-1]
+    assert weakest["contrast"] < strongest["contrast"]
+    assert weakest["contrast"] < 1.3  # the weakest word barely shows
+    assert contrast["gorgeous"] > 2.0  # the strongest stands out
