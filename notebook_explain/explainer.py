@@ -710,10 +710,12 @@ class Explainer:
 
         Args:
             text: The text.
-            methods: As for ``explain``; by default ``DEFAULT_METHODS``, perturbing whole
-                words (``unit="word"``) where some word spans several tokens, plus
-                ``input_reduction`` (the reduction stepper) when ``estimate`` says it takes at
-                most ``SHOW_BUDGET_SECONDS`` (else the reduction tab computes it on request).
+            methods: As for ``explain``. By default the gradient methods of
+                ``DEFAULT_METHODS``, and its perturbation methods and ``input_reduction`` (the
+                reduction stepper) when ``estimate`` says each takes at most
+                ``SHOW_BUDGET_SECONDS`` (else the widget computes them on request: "add
+                method", the reduction tab); perturbations remove whole words
+                (``unit="word"``) where some word spans several tokens.
             target: As for ``explain``.
             evaluate: Also compute each method's faithfulness up front (what the widget's
                 Faithfulness button does).
@@ -728,20 +730,24 @@ class Explainer:
         return explanation.widget(explainer=self, evaluate=evaluate)
 
     def _show_defaults(self, text: str, text_pair: str | None) -> dict[str, dict]:
-        """``show``'s methods: ``DEFAULT_METHODS``, perturbing whole words (``unit="word"``)
-        where some word of the input spans several tokens, since the widget shows words; and
-        ``input_reduction`` when its estimate fits ``SHOW_BUDGET_SECONDS``."""
+        """``show``'s methods: the gradient methods of ``DEFAULT_METHODS`` always; its
+        perturbation methods and ``input_reduction`` when their estimate fits
+        ``SHOW_BUDGET_SECONDS`` (else the widget computes them on request), perturbing whole
+        words (``unit="word"``) where some word spans several tokens, since the widget shows
+        words."""
         encoded = self.adapter.encode(self._check_text(text), text_pair)
         words = encoded.word_index[encoded.word_index >= 0]
         split_words = len(words) > len(np.unique(words))
         methods = {
             name: {"unit": "word"} if split_words and "unit" in get_method(name).params else {}
-            for name in DEFAULT_METHODS
+            for name in [*DEFAULT_METHODS, "input_reduction"]
         }
-        cost = self.estimate(text, ["input_reduction"], text_pair)
-        if cost["input_reduction"]["seconds"] <= SHOW_BUDGET_SECONDS:
-            methods["input_reduction"] = {}
-        return methods
+        cost = self.estimate(text, methods, text_pair)
+        return {
+            name: params
+            for name, params in methods.items()
+            if get_method(name).family == "gradient" or cost[name]["seconds"] <= SHOW_BUDGET_SECONDS
+        }
 
     # ---------------------------------------------------------------- influence
     def index(

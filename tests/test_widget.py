@@ -451,3 +451,24 @@ def test_show_perturbs_whole_words_where_words_split_into_tokens(hf_explainer, v
     # one token per word: nothing to group, so the plain default
     plain = Explainer(make_word_model("gru", vocab), vocab).show(SENTENCES[0])
     assert plain.value.result("leave_one_out").params == {"unit": "token"}
+
+
+def test_show_leaves_out_the_perturbation_methods_a_long_text_cannot_afford(vocab, monkeypatch):
+    """The gradient methods always; leave-one-out and input reduction only within the budget,
+    priced by ``estimate`` (here a budget of 0 s: none fits)."""
+    from conftest import make_word_model
+
+    import notebook_explain.explainer as explainer_module
+    from notebook_explain import Explainer
+
+    ex = Explainer(make_word_model("gru", vocab), vocab, device="cpu")
+    assert set(ex.show(SENTENCES[1]).value.methods) == {
+        "signed_grad_input",
+        "integrated_gradients",
+        "leave_one_out",
+        "input_reduction",
+    }
+    monkeypatch.setattr(explainer_module, "SHOW_BUDGET_SECONDS", 0.0)
+    w = ex.show(SENTENCES[1])
+    assert w.value.methods == ("signed_grad_input", "integrated_gradients")
+    assert "leave_one_out" in {m["name"] for m in w.methods}  # still one click away
