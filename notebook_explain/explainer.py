@@ -21,8 +21,16 @@ from .outputs import check_output, class_probabilities
 from .spans import span_levels
 
 DEFAULT_METHODS = ("signed_grad_input", "integrated_gradients", "leave_one_out")
-#: ``show()`` adds ``input_reduction`` to its defaults when it should take at most this long
+#: ``show()`` adds a perturbation method or ``input_reduction`` to its defaults when it should
+#: take at most this long
 SHOW_BUDGET_SECONDS = 10.0
+#: when ``show()``'s defaults should take longer than this, the widget appears with the methods
+#: that share the input's own pass (the gradient reductions), and the rest computes behind it
+FIRST_PAINT_SECONDS = 3.0
+
+
+#: what ``show()`` paints first on a long text: the methods that read the input's own pass
+_FIRST_PAINT = ("signed_grad_input",)
 
 
 def _unpipe(model, tokenizer):
@@ -719,22 +727,36 @@ class Explainer:
             target: As for ``explain``.
             evaluate: Also compute each method's faithfulness up front (what the widget's
                 Faithfulness button does).
+
+        On a text whose default methods should take longer than ``FIRST_PAINT_SECONDS``, the
+        widget is returned with ``signed_grad_input`` (one backward pass) while its session
+        computes the rest off the comm thread, with its progress line and Cancel button
+        (``widget.session.wait()`` waits for it).
             **kwargs: Go to ``explain``.
 
         Returns:
             The ``ExplainWidget``.
         """
+        later = None
         if methods is None:
-            methods = self._show_defaults(text, kwargs.get("text_pair"))
+            methods, seconds = self._show_defaults(text, kwargs.get("text_pair"))
+            if seconds > FIRST_PAINT_SECONDS and not evaluate:
+                later, methods = methods, {n: p for n, p in methods.items() if n in _FIRST_PAINT}
         explanation = self.explain(text, methods=methods, target=target, **kwargs)
-        return explanation.widget(explainer=self, evaluate=evaluate)
+        widget = explanation.widget(explainer=self, evaluate=evaluate)
+        if later:  # the widget's session computes the rest off the comm thread, keeping these
+            request = {"type": "explain", "text": text, "methods": later, "confirmed": True}
+            widget.session.handle(
+                {**request, "target": explanation.target, "contrast": explanation.contrast}
+            )
+        return widget
 
-    def _show_defaults(self, text: str, text_pair: str | None) -> dict[str, dict]:
-        """``show``'s methods: the gradient methods of ``DEFAULT_METHODS`` always; its
-        perturbation methods and ``input_reduction`` when their estimate fits
-        ``SHOW_BUDGET_SECONDS`` (else the widget computes them on request), perturbing whole
-        words (``unit="word"``) where some word spans several tokens, since the widget shows
-        words."""
+    def _show_defaults(self, text: str, text_pair: str | None) -> tuple[dict[str, dict], float]:
+        """``show``'s methods and their estimated seconds: the gradient methods of
+        ``DEFAULT_METHODS`` always; its perturbation methods and ``input_reduction`` when their
+        estimate fits ``SHOW_BUDGET_SECONDS`` (else the widget computes them on request),
+        perturbing whole words (``unit="word"``) where some word spans several tokens, since
+        the widget shows words."""
         encoded = self.adapter.encode(self._check_text(text), text_pair)
         words = encoded.word_index[encoded.word_index >= 0]
         split_words = len(words) > len(np.unique(words))
@@ -743,11 +765,12 @@ class Explainer:
             for name in [*DEFAULT_METHODS, "input_reduction"]
         }
         cost = self.estimate(text, methods, text_pair)
-        return {
+        chosen = {
             name: params
             for name, params in methods.items()
             if get_method(name).family == "gradient" or cost[name]["seconds"] <= SHOW_BUDGET_SECONDS
         }
+        return chosen, sum(cost[name]["seconds"] for name in chosen)
 
     # ---------------------------------------------------------------- influence
     def index(

@@ -472,3 +472,28 @@ def test_show_leaves_out_the_perturbation_methods_a_long_text_cannot_afford(voca
     w = ex.show(SENTENCES[1])
     assert w.value.methods == ("signed_grad_input", "integrated_gradients")
     assert "leave_one_out" in {m["name"] for m in w.methods}  # still one click away
+
+
+def test_show_paints_a_long_text_first_and_computes_the_rest_behind_it(vocab, monkeypatch):
+    """Over the first-paint budget (here 0 s), show() returns at once with the gradient method
+    that reads the input's own pass, and the widget's session computes the other defaults off
+    the comm thread, keeping that one; the result is what an all-at-once show() gives."""
+    from conftest import make_word_model
+
+    import notebook_explain.explainer as explainer_module
+    from notebook_explain import Explainer
+
+    ex = Explainer(make_word_model("gru", vocab), vocab, device="cpu")
+    at_once = ex.show(SENTENCES[2]).value
+    monkeypatch.setattr(explainer_module, "FIRST_PAINT_SECONDS", 0.0)
+    calls = []
+    explain = ex.explain
+    monkeypatch.setattr(ex, "explain", lambda *a, **k: calls.append(k) or explain(*a, **k))
+    w = ex.show(SENTENCES[2])
+    assert list(calls[0]["methods"]) == ["signed_grad_input"]  # the first paint
+    assert w.session.wait(timeout=120) and w.error == ""
+    assert list(calls[1]["methods"]) == list(at_once.methods)
+    assert calls[1]["reuse"] is not None  # the first paint's result is kept, not recomputed
+    assert w.value.methods == at_once.methods
+    for name in at_once.methods:
+        np.testing.assert_allclose(w.value.scores(name), at_once.scores(name), atol=1e-6)
