@@ -202,7 +202,9 @@ def execute_tutorial(path: Path, cwd: Path, timeout: int = 600):
     client.execute()
     EXECUTED.mkdir(parents=True, exist_ok=True)
     notebook.metadata["notebook_explain_source"] = source_hash(path)
-    nbformat.write(notebook, EXECUTED / path.name)
+    partial = EXECUTED / f".{path.name}.partial"  # written whole, then renamed into place
+    nbformat.write(notebook, partial)
+    os.replace(partial, EXECUTED / path.name)
     return notebook
 
 
