@@ -205,7 +205,9 @@ class Marginalization(Method):
     params: ClassVar[dict[str, Param]] = {
         "likelihood": Param(
             "mlm",
-            "p(x̃ | context): a masked LM, the unigram prior or the uniform distribution",
+            "p(x̃ | context): a masked LM (for the demo models, the project's MLM head, trained "
+            "on first use with a progress bar, about 8 minutes on 2 CPU cores, then cached), "
+            "the unigram prior or the uniform distribution",
             choices=LIKELIHOODS,
         ),
         "sigma": Param(
