@@ -228,7 +228,8 @@ register(
         "mlm",
         0.2,
         "Area under the target probability as the top words are replaced by masked-LM samples, "
-        "until 20% of the words are replaced (normalised).",
+        "until 20% of the words are replaced (normalised). The demo models' MLM head trains on "
+        "first use (about 8 minutes on 2 CPU cores), then is cached.",
         "input-marginalization.md §3.5, AUC_rep",
         label="AUC_rep (masked-LM replacement)",
     )
