@@ -25,7 +25,8 @@ DEFAULT_METHODS = ("signed_grad_input", "integrated_gradients", "leave_one_out")
 #: take at most this long
 SHOW_BUDGET_SECONDS = 10.0
 #: when ``show()``'s defaults should take longer than this, the widget appears with the methods
-#: that share the input's own pass (the gradient reductions), and the rest computes behind it
+#: that share the input's own pass (the gradient reductions), and the rest computes behind it;
+#: a new text or target asked for in the widget shows the method on screen first the same way
 FIRST_PAINT_SECONDS = 3.0
 
 

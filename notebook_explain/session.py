@@ -148,6 +148,8 @@ class Session:
         return {"influence": self._token_influence(request)}
 
     def _explain(self, request: dict) -> dict:
+        from .explainer import FIRST_PAINT_SECONDS
+
         old = self.explanation
         text = request.get("text", old.text if old else "")
         if request.get("methods") is not None and not isinstance(request["methods"], (dict, list)):
@@ -157,24 +159,47 @@ class Session:
         keep_spans = old is not None and old.span_source == "user" and text == old.text
         weights = self._fingerprint()
         unchanged = old is not None and weights is not None and weights == self._weights
-        if not request.get("confirmed"):
-            confirm = self._confirmation(request, text, old if unchanged else None)
-            if confirm:
-                return {"confirm": confirm}
-        explanation = self.explainer.explain(
-            text,
-            methods=request.get("methods") or (old.methods if old else None),
+        methods, todo, same_input = self._plan(request, text, old if unchanged else None)
+        shown = request.get("method")
+        # the cost is estimated when it decides something: the confirmation, or a first paint
+        first_paint = not same_input and shown in todo and len(todo) > 1
+        seconds = (
+            self._estimate(text, todo, old) if first_paint or not request.get("confirmed") else {}
+        )
+        if not request.get("confirmed") and sum(seconds.values()) > CONFIRM_SECONDS:
+            return {"confirm": {"seconds": seconds, "request": {**request, "confirmed": True}}}
+        options = dict(
             spans=dict(old.span_levels) if keep_spans else None,
             target=request.get("target"),
             contrast=request.get("contrast"),
             output=old.output if old else "logit",
             text_pair=old.text_pair if old else None,
-            on_progress=self._progress("Running"),
             check=self._check,
-            reuse=old if unchanged else None,
         )
-        shown = self._influence_method
-        influence = self.influence(explanation, shown if shown in INFLUENCE_METHODS else None)
+        reuse = old if unchanged else None
+        if first_paint and sum(seconds.values()) > FIRST_PAINT_SECONDS:
+            # a new text or target: the method on screen first, shown while the rest computes
+            reuse = self.explainer.explain(
+                text, methods={shown: methods[shown]}, reuse=reuse, **options
+            )
+            self.explanation, self._weights = reuse, weights
+            self._update(
+                explanation=reuse,
+                evaluation={},
+                sanity={},
+                status=f"Showing {shown}; running the other methods…",
+            )
+        explanation = self.explainer.explain(
+            text,
+            methods=methods,
+            on_progress=self._progress("Running"),
+            reuse=reuse,
+            **options,
+        )
+        shown_influence = self._influence_method
+        influence = self.influence(
+            explanation, shown_influence if shown_influence in INFLUENCE_METHODS else None
+        )
         self.explanation, self._weights = explanation, weights
         return {
             "explanation": explanation,
@@ -184,15 +209,16 @@ class Session:
             "confirm": {},
         }
 
-    def _confirmation(self, request: dict, text: str, old: Explanation | None) -> dict:
-        """``{}`` when the methods this request would compute should take at most
-        ``CONFIRM_SECONDS`` (``Explainer.estimate``); else what the widget asks the user to
-        confirm: the estimate per method and the request to send again with ``confirmed``."""
+    def _plan(self, request: dict, text: str, old: Explanation | None):
+        """(every method asked for, name → parameters; those to compute, that is not reusable
+        from ``old``; whether the input, target and contrast are ``old``'s)."""
         from .explainer import DEFAULT_METHODS
         from .methods.base import resolve_methods
 
         methods = request.get("methods") or (list(old.methods) if old else None)
-        resolved = resolve_methods(methods, DEFAULT_METHODS)
+        resolved = {
+            name: params for name, (_, params) in resolve_methods(methods, DEFAULT_METHODS).items()
+        }
         same_input = old is not None and text == old.text
         if same_input:  # a target of None is the predicted class, the same for the same text
             target = request.get("target")
@@ -200,20 +226,21 @@ class Session:
             same_input = target == old.target and request.get("contrast") == old.contrast
         todo = {
             name: params
-            for name, (_, params) in resolved.items()
+            for name, params in resolved.items()
             if not (same_input and name in old.results and dict(old.result(name).params) == params)
         }
+        return resolved, todo, same_input
+
+    def _estimate(self, text: str, todo: dict, old: Explanation | None) -> dict[str, float]:
+        """Method → the seconds ``Explainer.estimate`` expects for each of ``todo``."""
         if not todo:
             return {}
         self._update(status="Estimating the cost…")
         pair = old.text_pair if old is not None else None
-        seconds = {
+        return {
             name: float(e["seconds"])
             for name, e in self.explainer.estimate(text, todo, text_pair=pair).items()
         }
-        if sum(seconds.values()) <= CONFIRM_SECONDS:
-            return {}
-        return {"seconds": seconds, "request": {**request, "confirmed": True}}
 
     def _fingerprint(self) -> str | None:
         """The fingerprint of the model's weights (None for an adapter that does not list its

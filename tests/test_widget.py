@@ -497,3 +497,35 @@ def test_show_paints_a_long_text_first_and_computes_the_rest_behind_it(vocab, mo
     assert w.value.methods == at_once.methods
     for name in at_once.methods:
         np.testing.assert_allclose(w.value.scores(name), at_once.scores(name), atol=1e-6)
+
+
+def test_a_new_target_shows_the_method_on_screen_first(vocab, monkeypatch):
+    """Over the first-paint budget (here 0 s), a target switch computes the method on screen
+    first and shows it, then the others (reusing it); a parameter change on the same input
+    computes only what changed, in one go."""
+    from conftest import make_word_model
+
+    import notebook_explain.explainer as explainer_module
+    from notebook_explain import Explainer
+
+    ex = Explainer(make_word_model("gru", vocab), vocab, device="cpu")
+    methods = {"signed_grad_input": {}, "integrated_gradients": {}, "leave_one_out": {}}
+    w = ex.show(SENTENCES[2], methods=list(methods))
+    monkeypatch.setattr(explainer_module, "FIRST_PAINT_SECONDS", 0.0)
+    calls = []
+    explain = ex.explain
+    monkeypatch.setattr(ex, "explain", lambda *a, **k: calls.append(k) or explain(*a, **k))
+    other = 1 - w.value.target
+    request = {"type": "explain", "text": SENTENCES[2], "methods": methods, "confirmed": True}
+    send(w, {**request, "target": other, "method": "leave_one_out"})
+    assert w.error == ""
+    assert [list(c["methods"]) for c in calls] == [["leave_one_out"], list(methods)]
+    assert calls[1]["reuse"].methods == ("leave_one_out",)
+    expected = explain(SENTENCES[2], methods=methods, target=other)
+    assert w.value.target == other and w.value.methods == expected.methods
+    for name in methods:
+        np.testing.assert_allclose(w.value.scores(name), expected.scores(name), atol=1e-6)
+    calls.clear()
+    changed = {**methods, "integrated_gradients": {"steps": 12}}
+    send(w, {**request, "methods": changed, "target": other, "method": "leave_one_out"})
+    assert len(calls) == 1 and calls[0]["reuse"] is not None

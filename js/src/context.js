@@ -150,6 +150,8 @@ export function createContext(model) {
         target: "target" in changes ? changes.target : (exp?.target ?? null),
         contrast: contrastOf(changes, exp),
         methods: changes.methods ?? currentMethods(exp),
+        // the method on screen: on a new text or target the kernel computes it first
+        method: model.get("method"),
       });
     },
 

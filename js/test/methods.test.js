@@ -54,6 +54,7 @@ test("Recompute sends every method with the edited parameters", () => {
         grad_norm: {},
         attention: {},
       },
+      method: "integrated_gradients", // the method on screen, which the kernel computes first
     },
   ]);
 });
