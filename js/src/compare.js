@@ -4,10 +4,10 @@
 // computed here from the scores.
 
 import { kendallTauB, topKOverlap } from "./agreement.js";
-import { paint } from "./colors.js";
+import { paint, scaleGradient } from "./colors.js";
 import { tracker } from "./context.js";
 import { fill, h } from "./dom.js";
-import { topKCount } from "./scores.js";
+import { formatScore, topKCount } from "./scores.js";
 import { colourUnits, labelUnits, unitSpans } from "./tokens.js";
 
 /** The share of each method's units the comparison colours by default: at 100 % every overlap
@@ -156,7 +156,10 @@ export function createCompare(ctx) {
         rows,
         shownRows.map(({ result, spans }) =>
           h("div", { class: "ne-compare-row" }, [
-            h("span", { class: "ne-compare-name", title: result.family, text: result.name }),
+            h("div", { class: "ne-compare-label" }, [
+              h("span", { class: "ne-compare-name", title: result.family, text: result.name }),
+              rowScale(result.signed, result.levels[level].max),
+            ]),
             h("div", { class: "ne-tokens" }, spans),
           ]),
         ),
@@ -175,4 +178,20 @@ export function createCompare(ctx) {
   }
 
   return { el, update };
+}
+
+/** A row's own scale: each row is normalised by its method's largest |score|, so it says which. */
+function rowScale(signed, max) {
+  const swatch = h("span", { class: "ne-compare-swatch" });
+  swatch.style.background = scaleGradient(signed);
+  const range = signed ? `±${formatScore(max)}` : `0–${formatScore(max)}`;
+  return h(
+    "span",
+    {
+      class: "ne-compare-scale",
+      "data-testid": "ne-compare-scale",
+      title: `full colour at |score| = ${formatScore(max)}`,
+    },
+    [swatch, range],
+  );
 }

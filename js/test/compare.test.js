@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 import { kendallTauB, topKOverlap } from "../src/agreement.js";
-import { importanceOrder, wordScores } from "../src/scores.js";
+import { formatScore, importanceOrder, wordScores } from "../src/scores.js";
 import {
   SCORES,
   WORD_INDEX,
@@ -133,4 +133,15 @@ test("with an evaluation the word-level agreement is the kernel's matrix; other 
   assert.equal(table.getAttribute("data-source"), "browser");
   const expected = kendallTauB(words("integrated_gradients").map(Math.abs), words("grad_norm"));
   assert.equal(Number(cellFor("integrated_gradients", "grad_norm").getAttribute("data-tau")), expected);
+});
+
+test("every row carries its own scale: the largest |score| its full colour stands for", () => {
+  const { $$ } = open();
+  const scales = $$('[data-testid="ne-compare-scale"]');
+  assert.equal(scales.length, 3);
+  for (const [i, name] of ["integrated_gradients", "grad_norm", "attention"].entries()) {
+    const max = Math.max(...[...words(name)].map(Math.abs));
+    assert.match(scales[i].title, new RegExp(`= ${formatScore(max).replace(/[.+]/g, "\\$&")}$`));
+    assert.ok(scales[i].querySelector(".ne-compare-swatch").style.background.includes("gradient"));
+  }
 });
