@@ -152,19 +152,24 @@ class Session:
 
         old = self.explanation
         text = request.get("text", old.text if old else "")
+        pair = request.get("text_pair", old.text_pair if old else None)
         if request.get("methods") is not None and not isinstance(request["methods"], (dict, list)):
             raise ExplainError(
                 f"The widget's methods must be a dict of name → parameters, got {request['methods']!r}."
             )
-        keep_spans = old is not None and old.span_source == "user" and text == old.text
+        keep_spans = (
+            old is not None
+            and old.span_source == "user"
+            and (text, pair) == (old.text, old.text_pair)
+        )
         weights = self._fingerprint()
         unchanged = old is not None and weights is not None and weights == self._weights
-        methods, todo, same_input = self._plan(request, text, old if unchanged else None)
+        methods, todo, same_input = self._plan(request, text, pair, old if unchanged else None)
         shown = request.get("method")
         # the cost is estimated when it decides something: the confirmation, or a first paint
         first_paint = not same_input and shown in todo and len(todo) > 1
         seconds = (
-            self._estimate(text, todo, old) if first_paint or not request.get("confirmed") else {}
+            self._estimate(text, pair, todo) if first_paint or not request.get("confirmed") else {}
         )
         if not request.get("confirmed") and sum(seconds.values()) > CONFIRM_SECONDS:
             return {"confirm": {"seconds": seconds, "request": {**request, "confirmed": True}}}
@@ -173,7 +178,7 @@ class Session:
             target=request.get("target"),
             contrast=request.get("contrast"),
             output=old.output if old else "logit",
-            text_pair=old.text_pair if old else None,
+            text_pair=pair,
             check=self._check,
         )
         reuse = old if unchanged else None
@@ -209,7 +214,7 @@ class Session:
             "confirm": {},
         }
 
-    def _plan(self, request: dict, text: str, old: Explanation | None):
+    def _plan(self, request: dict, text: str, pair: str | None, old: Explanation | None):
         """(every method asked for, name → parameters; those to compute, that is not reusable
         from ``old``; whether the input, target and contrast are ``old``'s)."""
         from .explainer import DEFAULT_METHODS
@@ -219,7 +224,7 @@ class Session:
         resolved = {
             name: params for name, (_, params) in resolve_methods(methods, DEFAULT_METHODS).items()
         }
-        same_input = old is not None and text == old.text
+        same_input = old is not None and (text, pair) == (old.text, old.text_pair)
         if same_input:  # a target of None is the predicted class, the same for the same text
             target = request.get("target")
             target = int(np.argmax(old.probabilities)) if target is None else target
@@ -231,12 +236,11 @@ class Session:
         }
         return resolved, todo, same_input
 
-    def _estimate(self, text: str, todo: dict, old: Explanation | None) -> dict[str, float]:
+    def _estimate(self, text: str, pair: str | None, todo: dict) -> dict[str, float]:
         """Method → the seconds ``Explainer.estimate`` expects for each of ``todo``."""
         if not todo:
             return {}
         self._update(status="Estimating the cost…")
-        pair = old.text_pair if old is not None else None
         return {
             name: float(e["seconds"])
             for name, e in self.explainer.estimate(text, todo, text_pair=pair).items()

@@ -529,3 +529,21 @@ def test_a_new_target_shows_the_method_on_screen_first(vocab, monkeypatch):
     changed = {**methods, "integrated_gradients": {"steps": 12}}
     send(w, {**request, "methods": changed, "target": other, "method": "leave_one_out"})
     assert len(calls) == 1 and calls[0]["reuse"] is not None
+
+
+def test_the_second_text_of_a_pair_is_edited_and_recomputed(hf_explainer):
+    """The widget's second box sends ``text_pair``; the kernel explains the new pair, and an
+    empty second text is refused with the reason."""
+    premise = "a man plays a guitar ."
+    w = hf_explainer.show(premise, methods=["signed_grad_input"], text_pair="music is made .")
+    assert w.value.text_pair == "music is made ."
+    send(w, {"type": "explain", "text": premise, "text_pair": "nobody plays .", "target": None})
+    assert w.error == "" and w.value.text_pair == "nobody plays ."
+    expected = hf_explainer.explain(
+        premise, methods=["signed_grad_input"], text_pair="nobody plays ."
+    )
+    np.testing.assert_allclose(
+        w.value.scores("signed_grad_input"), expected.scores("signed_grad_input"), atol=1e-6
+    )
+    send(w, {"type": "explain", "text": premise, "text_pair": "   ", "target": None})
+    assert "text_pair is empty" in w.error and w.value.text_pair == "nobody plays ."

@@ -147,6 +147,7 @@ export function createContext(model) {
       model.send({
         type: "explain",
         text: changes.text ?? exp?.text ?? "",
+        text_pair: "textPair" in changes ? changes.textPair : (exp?.textPair ?? null),
         target: "target" in changes ? changes.target : (exp?.target ?? null),
         contrast: contrastOf(changes, exp),
         methods: changes.methods ?? currentMethods(exp),

@@ -27,21 +27,40 @@ function spanLevelScores(ownScores, level, words, ranges) {
     : spanScores(words, ranges);
 }
 
+/** The token where a sentence pair's second text starts (after a special token that follows
+ * the first text's tokens), or -1 for a single text. */
+function pairStartToken(specialMask) {
+  let seenText = false;
+  for (let i = 0; i < specialMask.length; i++) {
+    if (!specialMask[i]) seenText = true;
+    else if (seenText) {
+      for (let j = i + 1; j < specialMask.length; j++) if (!specialMask[j]) return j;
+      return -1;
+    }
+  }
+  return -1;
+}
+
 export function prepareExplanation(raw) {
   const tokens = raw.tokens.map(String);
   const words = raw.words.map(String);
   const wordIndex = decodeArray(raw.word_index);
   const specialMask = decodeArray(raw.special_mask);
   const probabilities = decodeArray(raw.probabilities);
+  const textPair = raw.text_pair == null ? null : String(raw.text_pair);
+  // where the second text of a pair starts, at each level (-1: a single text)
+  const pairToken = textPair === null ? -1 : pairStartToken(specialMask);
+  const pairWord = pairToken < 0 ? -1 : wordIndex[pairToken];
   const units = {
-    token: { labels: tokens, skip: specialMask },
-    word: { labels: words, skip: new Uint8Array(words.length) },
+    token: { labels: tokens, skip: specialMask, pairStart: pairToken },
+    word: { labels: words, skip: new Uint8Array(words.length), pairStart: pairWord },
   };
   const ranges = spanRanges(raw, words.length);
   for (const [level, spans] of Object.entries(ranges)) {
     units[level] = {
       labels: spans.map(([start, end]) => words.slice(start, end).join(" ")),
       skip: new Uint8Array(spans.length),
+      pairStart: pairWord < 0 ? -1 : spans.findIndex(([start]) => start >= pairWord),
     };
   }
   const results = raw.results.map((r) => {
@@ -67,6 +86,7 @@ export function prepareExplanation(raw) {
   });
   return {
     text: String(raw.text ?? ""),
+    textPair,
     tokens,
     words,
     classNames: raw.class_names.map(String),

@@ -6,14 +6,17 @@ import { formatScore } from "./scores.js";
 
 /** One span per unit, in text order; special tokens are marked. */
 export function unitSpans(units, testid) {
-  return units.labels.map((label, i) =>
-    h("span", {
+  return units.labels.map((label, i) => {
+    const span = h("span", {
       class: units.skip[i] ? "ne-tok ne-special" : "ne-tok",
       "data-testid": testid,
       "data-index": i,
       text: label,
-    }),
-  );
+    });
+    // a sentence pair's second text starts here: a visible boundary before it
+    if (i === units.pairStart) span.classList.add("ne-pair-start");
+    return span;
+  });
 }
 
 /** "token · score 0.1234 · rank 2 of 12 by |score|" */

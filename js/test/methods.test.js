@@ -47,6 +47,7 @@ test("Recompute sends every method with the edited parameters", () => {
     {
       type: "explain",
       text: "the movie was unbelievably good",
+      text_pair: null,
       target: 1,
       contrast: null,
       methods: {

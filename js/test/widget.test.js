@@ -64,3 +64,37 @@ test("the heatmap sits right under the method row; what changes between methods 
   assert.ok(details.querySelector(".ne-method-card .ne-params-bar"));
   assert.ok(details.querySelector(".ne-faithfulness-panel .ne-evaluate"));
 });
+
+test("a sentence pair: two labelled boxes, both sent, and a boundary where the second text starts", () => {
+  // the 9 test tokens read as a pair: [CLS] the movie [SEP] … good [SEP]
+  const pair = {
+    ...makeExplanation({ special: [1, 0, 0, 1, 0, 0, 0, 0, 1] }),
+    text: "the movie was",
+    text_pair: "unbelievably good",
+  };
+  const { $, $$, model } = mount({ explanation: pair });
+  const [first, second] = $$("textarea");
+  assert.equal(first.value, "the movie was");
+  assert.equal(second.value, "unbelievably good");
+  assert.ok(!second.closest(".ne-text-box").hidden);
+  assert.deepEqual(
+    $$(".ne-text-label").map((l) => l.hidden),
+    [false, false],
+  );
+  const start = $(".ne-pair-start");
+  assert.equal(start.textContent, "unbelievably"); // the first word of the second text
+  assert.equal($$(".ne-pair-start").length, 1);
+  second.value = "terribly good";
+  $("button.ne-primary").click();
+  assert.deepEqual(
+    model.sent.map((m) => [m.text, m.text_pair, m.target]),
+    [["the movie was", "terribly good", null]], // a new input explains its own prediction
+  );
+});
+
+test("a single text has one unlabelled box and no boundary", () => {
+  const { $, $$ } = mount();
+  assert.ok($('[data-testid="ne-text-pair"]').closest(".ne-text-box").hidden);
+  assert.ok($(".ne-text-label").hidden);
+  assert.equal($$(".ne-pair-start").length, 0);
+});
