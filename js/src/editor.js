@@ -4,7 +4,13 @@ import { tracker } from "./context.js";
 import { h } from "./dom.js";
 
 export function createEditor(ctx) {
-  const textarea = h("textarea", { class: "ne-text", rows: 2, "aria-label": "Text to explain", spellcheck: "false" });
+  const textarea = h("textarea", {
+    class: "ne-text",
+    rows: 2,
+    "aria-label": "Text to explain",
+    "data-testid": "ne-text",
+    spellcheck: "false",
+  });
   const pairArea = h("textarea", {
     class: "ne-text",
     rows: 2,

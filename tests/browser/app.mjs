@@ -33,7 +33,7 @@ result.methods = await root.locator('[data-testid="ne-method-select"] option').e
 const select = root.locator('[data-testid="ne-method-select"]');
 await select.selectOption(result.methods[1]);
 await until(async () => (await select.inputValue()) === result.methods[1], 10000, "the method switch");
-await root.locator("textarea").fill(process.env.NEW_TEXT);
+await root.locator('[data-testid="ne-text"]').fill(process.env.NEW_TEXT);
 await run.click();
 const words = async () => (await tokens(root)).map((t) => t.text).join(" ");
 await until(async () => (await words()) === process.env.NEW_TEXT, 60000, "the kernel's new heatmap");
