@@ -96,6 +96,7 @@ export function prepareExplanation(raw) {
     modelName: String(raw.model_name ?? ""),
     truncatedTokens: Number(raw.truncated_tokens ?? 0),
     specialMask,
+    wordIndex,
     probabilities,
     predicted: probabilities.reduce((best, p, i) => (p > probabilities[best] ? i : best), 0),
     units,

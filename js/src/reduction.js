@@ -70,20 +70,22 @@ export function createReduction(ctx) {
     step.setAttribute("data-step", String(index));
     step.setAttribute("data-probability", String(probability));
     const removed =
-      s.removed === null || s.removed === undefined ? "the full input" : `removed “${exp.tokens[s.removed]}”`;
+      s.removed === null || s.removed === undefined ? "the full input" : `removed ${describePiece(exp, s.removed)}`;
     summary.textContent = `Step ${index}: ${removed} · p(${target}) = ${probability.toFixed(3)} · predicted ${className(exp, s.label)}`;
     const remaining = new Set(s.remaining);
-    const unit = (token, i) =>
+    const unit = (i) =>
       remaining.has(i)
-        ? h("span", { class: "ne-tok", "data-index": i, text: token })
+        ? h("span", { class: "ne-tok", "data-index": i, text: pieceText(exp.tokens[i]) })
         : h("s", {
             class: i === s.removed ? "ne-tok ne-removed ne-removed-now" : "ne-tok ne-removed",
             "data-index": i,
-            text: token,
+            text: pieceText(exp.tokens[i]),
           });
+    // the tokens grouped into the words users read: a word's pieces sit together, without the
+    // tokenizer's markers; special tokens are left out
     fill(
       tokens,
-      exp.tokens.map(unit).filter((_, i) => !exp.specialMask[i]),
+      wordGroups(exp).map((group) => h("span", { class: "ne-word" }, group.map(unit))),
     );
   }
 
@@ -111,10 +113,42 @@ export function createReduction(ctx) {
       const index = currentStep();
       if (stepChanged(exp, index)) {
         showStep(exp, index);
-        const finalTokens = steps[steps.length - 1].remaining.map((i) => exp.tokens[i]);
-        final.textContent = finalTokens.length ? `Final reduced input: ${finalTokens.join(" ")}` : "";
+        const kept = new Set(steps[steps.length - 1].remaining);
+        const finalWords = wordGroups(exp)
+          .map((group) =>
+            group
+              .filter((i) => kept.has(i))
+              .map((i) => pieceText(exp.tokens[i]))
+              .join(""),
+          )
+          .filter(Boolean);
+        final.textContent = finalWords.length ? `Final reduced input: ${finalWords.join(" ")}` : "";
       }
     },
     destroy: stop,
   };
+}
+
+/** A token as it reads inside its word: without WordPiece's "##", BPE's "Ġ" or SentencePiece's "▁". */
+export function pieceText(token) {
+  return token.replace(/^(##|Ġ|▁)/, "");
+}
+
+/** The non-special token indices grouped by word, in text order. */
+function wordGroups(exp) {
+  const groups = [];
+  for (let i = 0; i < exp.tokens.length; i++) {
+    if (exp.specialMask[i]) continue;
+    const last = groups[groups.length - 1];
+    if (last && exp.wordIndex[i] >= 0 && exp.wordIndex[last[last.length - 1]] === exp.wordIndex[i]) last.push(i);
+    else groups.push([i]);
+  }
+  return groups;
+}
+
+/** “piece”, or “piece” (of “word”) when the word has several pieces. */
+function describePiece(exp, i) {
+  const piece = `“${pieceText(exp.tokens[i])}”`;
+  const word = exp.words[exp.wordIndex[i]];
+  return word !== undefined && word !== pieceText(exp.tokens[i]) ? `${piece} (of “${word}”)` : piece;
 }

@@ -36,7 +36,7 @@ test("the slider changes the displayed step: removed tokens struck, this step's 
 test("the step trait is clamped to the steps there are", () => {
   const { $ } = open({ reduction_step: 99 });
   assert.equal($('[data-testid="ne-reduction-step"]').getAttribute("data-step"), "3");
-  assert.match($(".ne-reduction").textContent, /Final reduced input: un ##believ ##ably good/);
+  assert.match($(".ne-reduction").textContent, /Final reduced input: unbelievably good$/);
 });
 
 const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -84,4 +84,27 @@ test("the empty state's button is disabled without a kernel", () => {
   assert.ok(button.disabled);
   button.click();
   assert.deepEqual(model.sent, []);
+});
+
+test("the steps read as words: a word's pieces sit together without '##', special tokens left out", () => {
+  const { $ } = open();
+  const step = $('[data-testid="ne-reduction-step"]');
+  const words = [...step.querySelectorAll(".ne-word")].map((w) => w.textContent);
+  assert.deepEqual(words, ["the", "movie", "was", "unbelievably", "good"]);
+  assert.equal(step.querySelectorAll(".ne-word")[3].querySelectorAll(".ne-tok").length, 3);
+  assert.doesNotMatch(step.textContent, /##|\[CLS\]|\[SEP\]/);
+  assert.match(
+    $(".ne-reduction").textContent,
+    /Final reduced input: believably good|Final reduced input: unbelievably good/,
+  );
+});
+
+test("a removed piece is named with its word", () => {
+  const explanation = makeExplanation({ reduction: true });
+  explanation.results.find((r) => r.name === "input_reduction").reduction_steps = [
+    { removed: null, remaining: [1, 2, 3, 4, 5, 6, 7], probability: 0.97, label: 1 },
+    { removed: 5, remaining: [1, 2, 3, 4, 6, 7], probability: 0.96, label: 1 },
+  ];
+  const { $ } = mount({ view: "reduction", explanation, reduction_step: 1 });
+  assert.match($('[data-testid="ne-reduction-step"]').textContent, /removed “believ” \(of “unbelievably”\)/);
 });
