@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
-import html
 import json
 import os
 import re
@@ -282,7 +281,7 @@ def _output(output, states, images: Path, name: str, to_json) -> str:
     if "text/html" in data and "<table" in data["text/html"]:  # pandas tables
         return f'<div class="ne-docs-table">\n{data["text/html"]}\n</div>\n'
     if "text/plain" in data:
-        return f"```text\n{html.unescape(data['text/plain']).rstrip()}\n```\n"
+        return f"```text\n{data['text/plain'].rstrip()}\n```\n"
     return ""
 
 
