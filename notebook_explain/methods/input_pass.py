@@ -53,8 +53,9 @@ class InputPass:
         with torch.enable_grad():
             self._logits = adapter.logits(self._leaf, mask, types)
         #: (B, C) class probabilities of each input
-        self.probabilities = class_probabilities(self._logits.detach().double(), self.head)
-        self.probabilities = self.probabilities.cpu().numpy()
+        self.probabilities = (
+            class_probabilities(self._logits.detach().double(), self.head).cpu().numpy()
+        )
         #: each input's explained class
         self.targets = [
             int(np.argmax(p)) if target is None else int(target) for p in self.probabilities
