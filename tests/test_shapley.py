@@ -132,3 +132,11 @@ def test_mask_removal_needs_a_mask_token(model_and_explainer):
     _, _, ex = model_and_explainer
     with pytest.raises(ExplainError, match=r"shapley: .*no \[MASK\] token"):
         ex.explain(TEXT, methods={"shapley": {"removal": "mask"}})
+
+
+def test_one_antithetic_pair_has_no_standard_error_and_still_exports(model_and_explainer, tmp_path):
+    """Two samples are one pair: no spread to estimate, so the error is None (JSON null), not NaN."""
+    _, _, ex = model_and_explainer
+    e = ex.explain(TEXT, methods={"shapley": {"samples": 2}}, target=TARGET)
+    assert e.result("shapley").info["standard_error"] is None
+    assert e.to_html(tmp_path / "page.html").stat().st_size > 0

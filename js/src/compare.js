@@ -1,10 +1,12 @@
-// The comparison view: the chosen methods' heatmaps stacked, each keeping only its top-k % units
-// coloured, and a table of pairwise agreement (Kendall tau-b, top-k overlap). With an evaluation
-// the word-level table is the kernel's agreement matrix; otherwise (and at other levels) it is
+// The comparison view: the chosen methods' heatmaps stacked as text rows, or as the compact grid
+// (compare-grid.js) for long texts, each keeping only its top-k % units coloured; and a colour
+// matrix of pairwise agreement (Kendall tau-b, top-k overlap) with the values on hover. With an
+// evaluation the word-level matrix is the kernel's; otherwise (and at other levels) it is
 // computed here from the scores.
 
 import { kendallTauB, topKOverlap } from "./agreement.js";
 import { paint, scaleGradient } from "./colors.js";
+import { createCompareGrid } from "./compare-grid.js";
 import { tracker } from "./context.js";
 import { fill, h } from "./dom.js";
 import { formatScore, topKCount } from "./scores.js";
@@ -14,12 +16,20 @@ import { colourUnits, labelUnits, unitSpans } from "./tokens.js";
  * reads 100 %, so the default keeps the top fifth (the kernel's ``top_k`` trait agrees). */
 const DEFAULT_TOP_K = 20;
 
+/** Above this many units the comparison opens as the compact grid (the text rows stay one click away). */
+export const GRID_ABOVE_UNITS = 60;
+
+const LAYOUTS = [
+  ["rows", "Text rows"],
+  ["grid", "Compact grid"],
+];
+
 const CAPTION =
-  "Upper triangle: Kendall's τ_b between the two methods' scores (on |score| when either method is unsigned); " +
+  "Point at a cell to read its value. Upper triangle: Kendall's τ_b between the two methods' scores (on |score| when either method is unsigned); " +
   "lower triangle: top-k overlap, the share of top-k units the two methods have in common. " +
   "Special tokens are left out.";
 const kernelCaption = (k) =>
-  "From the faithfulness evaluation (kernel), on word scores. Upper triangle: Kendall's τ_b between the " +
+  "From the faithfulness evaluation (kernel), on word scores; point at a cell to read its value. Upper triangle: Kendall's τ_b between the " +
   "two methods' scores (on |score| when either method is unsigned); lower triangle: " +
   `top-${k} overlap, the share of the ${k} words of highest |score| the two methods have in common.`;
 
@@ -43,14 +53,40 @@ export function createCompare(ctx) {
   });
   const topKText = h("span", { class: "ne-muted" });
   const rows = h("div", { class: "ne-compare-rows" });
+  const grid = createCompareGrid(ctx);
+  let chosenLayout = null; // the user's pick; until then the length of the text decides
+  const layoutButtons = new Map(
+    LAYOUTS.map(([name, label]) => [
+      name,
+      h("button", {
+        type: "button",
+        class: "ne-toggle",
+        "data-layout": name,
+        text: label,
+        onclick: () => {
+          chosenLayout = name;
+          update(true);
+        },
+      }),
+    ]),
+  );
   const table = h("table", { class: "ne-agreement", "data-testid": "ne-agreement" });
-  const caption = h("p", { class: "ne-hint" });
+  const readout = h("p", { class: "ne-agreement-readout", "aria-live": "polite" });
+  const caption = h("p", { class: "ne-hint", "data-testid": "ne-agreement-caption" });
+  table.addEventListener("mouseover", (event) => {
+    const cell = event.target.closest?.("td[data-tau]");
+    if (cell) readout.textContent = cell.title;
+  });
   const el = h("div", { class: "ne-compare", "data-testid": "ne-compare" }, [
-    h("div", { class: "ne-bar" }, [choices, h("label", { class: "ne-control" }, ["Top ", topK, topKText])]),
+    h("div", { class: "ne-bar" }, [
+      choices,
+      h("label", { class: "ne-control" }, ["Top ", topK, topKText]),
+      h("span", { class: "ne-segmented", role: "group", "aria-label": "Layout" }, [...layoutButtons.values()]),
+    ]),
     rows,
+    grid.el,
     h("h4", { text: "Agreement" }),
-    table,
-    caption,
+    h("div", { class: "ne-agreement-box" }, [table, h("div", { class: "ne-agreement-notes" }, [readout, caption])]),
   ]);
 
   let boxes = new Map();
@@ -99,12 +135,16 @@ export function createCompare(ctx) {
       k,
     });
     const pair = kernel ?? browser;
-    const head = h("tr", {}, [h("th"), ...names.map((name) => h("th", { scope: "col", text: name }))]);
+    // columns are numbered, rows carry number and name: the matrix stays small at 20 methods
+    const head = h("tr", {}, [
+      h("th"),
+      ...names.map((name, j) => h("th", { scope: "col", title: name, text: String(j + 1) })),
+    ]);
     const body = results.map((a, i) =>
       h("tr", {}, [
-        h("th", { scope: "row", text: a.name }),
+        h("th", { scope: "row", class: "ne-agreement-name", text: `${i + 1} ${a.name}` }),
         ...results.map((b, j) => {
-          if (i === j) return h("td", { class: "ne-diagonal", text: "—" });
+          if (i === j) return h("td", { class: "ne-diagonal", title: a.name });
           const [first, second] = i < j ? [a, b] : [b, a];
           const { t, overlap, k } = pair(first, second);
           const cell = h("td", {
@@ -114,14 +154,17 @@ export function createCompare(ctx) {
             title:
               `${first.name} vs ${second.name}: τ_b = ${Number.isNaN(t) ? "undefined" : t.toFixed(3)}, ` +
               `top-${k} overlap = ${(overlap * 100).toFixed(0)} %`,
-            text: i < j ? (Number.isNaN(t) ? "–" : t.toFixed(2)) : `${Math.round(overlap * 100)} %`,
+            "aria-label":
+              i < j ? `τ_b ${Number.isNaN(t) ? "undefined" : t.toFixed(2)}` : `overlap ${Math.round(overlap * 100)} %`,
           });
+          if (i < j && Number.isNaN(t)) cell.classList.add("ne-undefined");
           paint(cell, i < j ? (Number.isNaN(t) ? null : t) : overlap, i < j);
           return cell;
         }),
       ]),
     );
     fill(table, [h("thead", {}, [head]), h("tbody", {}, body)]);
+    readout.textContent = "";
     table.setAttribute("data-source", kernel ? "kernel" : "browser");
     caption.textContent = kernel ? kernelCaption(ctx.evaluation().agreement.k) : CAPTION;
   }
@@ -143,34 +186,36 @@ export function createCompare(ctx) {
     }
     for (const [name, box] of boxes) box.checked = names.includes(name);
 
-    if (rowsChanged(exp, level, key)) {
+    const units = exp.units[level];
+    const layout = chosenLayout ?? (units.labels.length > GRID_ABOVE_UNITS ? "grid" : "rows");
+    for (const [name, button] of layoutButtons) button.setAttribute("aria-pressed", String(name === layout));
+    rows.hidden = layout !== "rows";
+    grid.el.hidden = layout !== "grid";
+
+    if (rowsChanged(exp, level, key, layout)) {
       taus = new Map();
-      const units = exp.units[level];
-      shownRows = names.map((name) => {
-        const result = exp.byName.get(name);
-        const spans = unitSpans(units, "ne-compare-token");
-        labelUnits(spans, units, result.levels[level]);
-        return { result, spans };
-      });
-      fill(
-        rows,
-        shownRows.map(({ result, spans }) =>
-          h("div", { class: "ne-compare-row" }, [
-            h("div", { class: "ne-compare-label" }, [
-              h("span", { class: "ne-compare-name", title: result.family, text: result.name }),
-              rowScale(result.signed, result.levels[level].max),
-            ]),
-            h("div", { class: "ne-tokens" }, spans),
-          ]),
-        ),
-      );
+      const results = names.map((name) => exp.byName.get(name));
+      if (layout === "grid") {
+        grid.build(results, units, level);
+        shownRows = results.map((result) => ({ result, spans: null }));
+        fill(rows, []);
+      } else {
+        shownRows = results.map((result) => {
+          const spans = unitSpans(units, "ne-compare-token");
+          labelUnits(spans, units, result.levels[level]);
+          return { result, spans };
+        });
+        fill(rows, shownRows.map(textRow(level)));
+      }
     }
     if (rowsPainted(shownRows, percent)) {
-      for (const { result, spans } of shownRows) {
-        const data = result.levels[level];
-        const kept = new Set(data.order.slice(0, topKCount(data.order.length, percent)));
-        colourUnits(spans, data, result.signed, (i) => kept.has(i));
-      }
+      const kept = (data) => new Set(data.order.slice(0, topKCount(data.order.length, percent)));
+      if (layout === "grid") grid.colour(kept);
+      else
+        for (const { result, spans } of shownRows) {
+          const top = kept(result.levels[level]);
+          colourUnits(spans, result.levels[level], result.signed, (i) => top.has(i));
+        }
       topK.value = String(percent);
       topKText.textContent = ` ${percent} % of units by |score|`;
     }
@@ -179,6 +224,18 @@ export function createCompare(ctx) {
 
   return { el, update };
 }
+
+/** One method's text row: its name and scale, then its units. */
+const textRow =
+  (level) =>
+  ({ result, spans }) =>
+    h("div", { class: "ne-compare-row" }, [
+      h("div", { class: "ne-compare-label" }, [
+        h("span", { class: "ne-compare-name", title: result.family, text: result.name }),
+        rowScale(result.signed, result.levels[level].max),
+      ]),
+      h("div", { class: "ne-tokens" }, spans),
+    ]);
 
 /** A row's own scale: each row is normalised by its method's largest |score|, so it says which. */
 function rowScale(signed, max) {

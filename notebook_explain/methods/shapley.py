@@ -126,9 +126,8 @@ class PermutationValues(Method):
         marginals = np.take_along_axis(steps, ranks, axis=1)  # (P, n), by word
         phi = marginals.mean(0)
         pairs = marginals.reshape(-1, 2, n).mean(1)
-        error = (
-            pairs.std(0, ddof=1) / math.sqrt(len(pairs)) if len(pairs) > 1 else np.full(n, np.nan)
-        )
+        # one antithetic pair has no spread to estimate: its standard error is undefined (None)
+        error = pairs.std(0, ddof=1) / math.sqrt(len(pairs)) if len(pairs) > 1 else None
         tokens = np.bincount(word_index[word_index >= 0], minlength=n)
         scores = np.where(word_index >= 0, phi[word_index] / tokens[word_index], 0.0)
         return Attribution(
@@ -137,7 +136,7 @@ class PermutationValues(Method):
                 "orders": len(orders),
                 "output_empty": float(empty),
                 "efficiency_gap": float(phi.sum() - (full - empty)),
-                "standard_error": [float(e) for e in error],
+                "standard_error": None if error is None else [float(e) for e in error],
             },
         )
 
