@@ -86,7 +86,10 @@ export function createCompare(ctx) {
     rows,
     grid.el,
     h("h4", { text: "Agreement" }),
-    h("div", { class: "ne-agreement-box" }, [table, h("div", { class: "ne-agreement-notes" }, [readout, caption])]),
+    h("div", { class: "ne-agreement-box" }, [
+      h("div", { class: "ne-scroll-x" }, [table]),
+      h("div", { class: "ne-agreement-notes" }, [readout, caption]),
+    ]),
   ]);
 
   let boxes = new Map();

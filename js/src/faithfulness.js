@@ -170,7 +170,11 @@ function createFaithfulness(ctx, names) {
       }
       const n = evaluation.methods.length;
       summary.textContent = `${n} method${n === 1 ? "" : "s"} evaluated on this text`;
-      fill(body, [table(evaluation, shown), h("p", { class: "ne-hint", text: LEGEND })]);
+      // a wide table scrolls inside its own box in a narrow output
+      fill(body, [
+        h("div", { class: "ne-scroll-x" }, [table(evaluation, shown)]),
+        h("p", { class: "ne-hint", text: LEGEND }),
+      ]);
     },
   };
 }

@@ -1,10 +1,12 @@
 // The busy indicator (with the kernel's progress text and a Cancel button), the question the
 // kernel asks before a request it estimates at more than 10 seconds, and the dismissible error.
+// The busy line has a slot of its own in a live widget, so the views below it never move when
+// a computation starts or ends.
 
 import { h } from "./dom.js";
 
 export function createStatus(ctx) {
-  const statusText = h("span");
+  const statusText = h("span", { class: "ne-busy-text" });
   const cancel = h("button", {
     type: "button",
     class: "ne-cancel",
@@ -34,17 +36,30 @@ export function createStatus(ctx) {
   const confirmText = h("span");
   const confirm = h("div", { class: "ne-confirm", "data-testid": "ne-confirm", role: "alert", hidden: true }, [
     confirmText,
-    h("button", { type: "button", "data-testid": "ne-confirm-run", text: "Run anyway", onclick: () => ctx.confirm(true) }),
-    h("button", { type: "button", "data-testid": "ne-confirm-drop", text: "Don't run", onclick: () => ctx.confirm(false) }),
+    h("button", {
+      type: "button",
+      "data-testid": "ne-confirm-run",
+      text: "Run anyway",
+      onclick: () => ctx.confirm(true),
+    }),
+    h("button", {
+      type: "button",
+      "data-testid": "ne-confirm-drop",
+      text: "Don't run",
+      onclick: () => ctx.confirm(false),
+    }),
   ]);
-  const el = h("div", { class: "ne-status" }, [busy, confirm, error]);
+  const slot = h("div", { class: "ne-busy-slot", "data-testid": "ne-busy-slot" }, [busy]);
+  const el = h("div", { class: "ne-status" }, [slot, confirm, error]);
 
   return {
     el,
     update() {
       busy.hidden = !ctx.get("busy");
+      slot.hidden = !ctx.editable() && busy.hidden; // a display-only widget keeps no empty line
       cancel.hidden = !ctx.editable();
       statusText.textContent = ctx.get("status") || "Computing…";
+      statusText.title = statusText.textContent; // one line in its slot: the whole text on hover
       const seconds = ctx.get("confirm")?.seconds ?? {};
       const total = Object.values(seconds).reduce((a, b) => a + b, 0);
       confirm.hidden = !total;

@@ -214,3 +214,13 @@ test("a request the kernel estimates at more than 10 s waits for the user, with 
   assert.equal(model.sent.length, 1); // nothing more sent
   assert.ok(bar.hidden);
 });
+
+test("a live widget keeps a slot for the busy line; a display-only one keeps no empty line", () => {
+  const live = mount({ busy: false });
+  assert.ok(!live.$('[data-testid="ne-busy-slot"]').hidden && live.$('[data-testid="ne-busy"]').hidden);
+  live.model.set("busy", true);
+  assert.ok(!live.$('[data-testid="ne-busy"]').hidden);
+  assert.equal(live.$('[data-testid="ne-busy"]').parentElement, live.$('[data-testid="ne-busy-slot"]'));
+  const shown = mount({ busy: false, editable: false });
+  assert.ok(shown.$('[data-testid="ne-busy-slot"]').hidden);
+});

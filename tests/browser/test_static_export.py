@@ -77,3 +77,22 @@ def test_weak_words_fade_into_the_page_in_the_light_and_the_dark_theme(theme, tm
     assert weakest["contrast"] < strongest["contrast"]
     assert weakest["contrast"] < 1.3  # the weakest word barely shows
     assert contrast["gorgeous"] > 2.0  # the strongest stands out
+
+
+def test_a_narrow_output_wraps_every_view_without_sticking_out(explainer, tmp_path):
+    """At 420 px (a side-by-side notebook pane), no view reaches past the widget's edge outside
+    a scrolling box, and the tabs stay on one row."""
+    w = explainer.show(
+        "a gorgeous , witty , seductive movie that never drags",
+        methods=["signed_grad_input", "integrated_gradients", "leave_one_out", "input_reduction"],
+        evaluate=True,
+    )
+    page = tmp_path / "narrow.html"
+    w.to_html(page)
+    r = run_script("narrow", PAGE=page, WIDTH=420)
+    assert r["pageErrors"] == []
+    assert set(r["views"]) == {"Heatmap", "Compare methods", "Input reduction"}
+    for view, shown in r["views"].items():
+        assert shown["rootWidth"] <= 420, view
+        assert shown["pageOverflow"] <= 0 and shown["sticking"] == [], (view, shown)
+        assert shown["tabRows"] == 1, (view, shown)
