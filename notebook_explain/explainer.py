@@ -855,8 +855,8 @@ class Explainer:
             method: ``"influence_function"``, ``"fast_influence"`` (over the ``candidates``
                 nearest training examples), ``"tracin"`` or ``"knn"``.
             target: The explained class (default: the predicted one).
-            highlights: How many items per side carry leave-token-out highlights of their own
-                tokens.
+            highlights: How many items per side carry leave-word-out highlights of their own
+                words.
             candidates: ``fast_influence``'s number of nearest training examples.
 
         Returns:

@@ -323,18 +323,18 @@ def test_token_influence_double_backward_matches_finite_differences(sst, bag_voc
         assert item.score == pytest.approx(-(values[0] - values[1]) / (2 * step), rel=2e-3)
 
 
-def test_result_is_the_widget_payload_with_leave_token_out_highlights(indexed, fitted):
+def test_result_is_the_widget_payload_with_leave_word_out_highlights(indexed, fitted):
     result = indexed.influence(TEST_TEXT, k=4, highlights=1)
     payload = json.loads(json.dumps(result.to_json()))
     assert payload["status"] == "ready" and payload["method"] == "influence_function"
     assert payload["test_token"] is None and "removing z" in payload["sign_note"]
     assert payload["hint"].startswith("Proponents:") and "∇" not in payload["hint"]
     top = payload["proponents"][0]
-    assert set(top) >= {"index", "text", "label", "score", "tokens", "token_scores"}
-    assert top["label"] in NAMES and len(top["tokens"]) == len(top["token_scores"]) > 0
-    assert payload["proponents"][1]["tokens"] == []  # only the top item per side is highlighted
-    # leave-token-out, recomputed: the example's score without each of its words
-    words = top["tokens"]
+    assert set(top) >= {"index", "text", "label", "score", "words", "word_scores"}
+    assert top["label"] in NAMES and len(top["words"]) == len(top["word_scores"]) > 0
+    assert payload["proponents"][1]["words"] == []  # only the top item per side is highlighted
+    # leave-word-out, recomputed: the example's score without each of its words
+    words = top["words"]
     for t in range(min(3, len(words))):
         shorter = " ".join(words[:t] + words[t + 1 :])
         label = NAMES.index(top["label"])
@@ -345,7 +345,7 @@ def test_result_is_the_widget_payload_with_leave_token_out_highlights(indexed, f
 
         query = make_query(indexed.adapter, TEST_TEXT, None)
         scores = loss_scorer(index, query)(scorer_rows, torch.tensor([label, label]))
-        assert top["token_scores"][t] == pytest.approx(
+        assert top["word_scores"][t] == pytest.approx(
             float(scores[0] - scores[1]), rel=1e-6, abs=1e-9
         )
 
@@ -407,3 +407,45 @@ def test_every_influence_ranking_says_what_it_means_in_plain_words():
     for method, hint in PLAIN_HINTS.items():
         assert hint.startswith(("Proponents:", "The training examples")), method
         assert not any(symbol in hint for symbol in "∇Σ⁻="), method  # no formula
+
+
+def test_highlights_are_whole_words_removed_with_all_their_pieces(tokenizer, tmp_path):
+    """On a WordPiece model a word of several pieces is one highlight, shown as the word (no
+    "##", no special tokens), and its score is the item's score without all of its pieces."""
+    from model_zoo import build_model
+
+    from notebook_explain.influence.index import head_features
+    from notebook_explain.influence.methods import loss_scorer, make_query
+
+    ex = Explainer(build_model("bert", tokenizer, num_labels=2), tokenizer, device="cpu")
+    # every text has words of several pieces ("un ##bel ##ie ##va ##bly", "over ##wr ##ough ##t")
+    texts = [
+        "an unbelievably tedious remake",
+        "an overwrought , gorgeous film",
+        "an incoherent mess",
+    ] * 3
+    ex.index(texts, [0, 1, 0] * 3, cache_dir=tmp_path, progress=False)
+    result = ex.influence("an unbelievably tedious remake", k=3, highlights=3)
+    items = [i for i in result.proponents + result.opponents if i.words]
+    assert items
+    index, query = ex.training_index, make_query(ex.adapter, "an unbelievably tedious remake", None)
+    scorer = loss_scorer(index, query)
+    checked = 0
+    for item in items:
+        encoded = ex.adapter.encode(item.text)
+        assert list(item.words) == list(encoded.words) and not any("#" in w for w in item.words)
+        ids = encoded.input_ids[0].tolist()
+        types = encoded.token_type_ids[0].tolist()
+        for w, word in enumerate(item.words):
+            pieces = [i for i, owner in enumerate(encoded.word_index) if owner == w]
+            if len(pieces) < 2:
+                continue
+            kept = [i for i in range(len(ids)) if i not in pieces]
+            rows = [(ids, types), ([ids[i] for i in kept], [types[i] for i in kept])]
+            features = head_features(ex.adapter, rows, 8, 4096)
+            label = torch.tensor([ex.class_names.index(item.label)] * 2)
+            full, without = scorer(features, label)
+            # float32 features padded in other batches: about 1e-7 of the losses (≈ 0.7) apart
+            assert item.word_scores[w] == pytest.approx(float(full - without), rel=1e-3, abs=2e-6)
+            checked += 1
+    assert checked >= 2

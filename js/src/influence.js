@@ -1,5 +1,5 @@
 // The influence panel: training examples that most support (proponents) or oppose (opponents)
-// the prediction (or one test token's saliency), each with its own token highlights, and a
+// the prediction (or one test token's saliency), each with its own word highlights, and a
 // switch between the influence methods.
 
 import { paint } from "./colors.js";
@@ -9,15 +9,15 @@ import { className } from "./explanation.js";
 import { formatScore, maxAbs } from "./scores.js";
 
 function highlightedText(item) {
-  const tokens = Array.isArray(item.tokens) ? item.tokens.map(String) : [];
-  if (tokens.length === 0) return h("p", { class: "ne-influence-text", text: String(item.text ?? "") });
-  const scores = tokens.map((_, i) => Number(item.token_scores?.[i] ?? 0));
+  const words = Array.isArray(item.words) ? item.words.map(String) : [];
+  if (words.length === 0) return h("p", { class: "ne-influence-text", text: String(item.text ?? "") });
+  const scores = words.map((_, i) => Number(item.word_scores?.[i] ?? 0));
   const max = maxAbs(scores, []);
   return h(
     "div",
     { class: "ne-tokens ne-influence-text", title: String(item.text ?? "") },
-    tokens.map((token, i) => {
-      const span = h("span", { class: "ne-tok", title: `${token}\nscore ${formatScore(scores[i])}`, text: token });
+    words.map((word, i) => {
+      const span = h("span", { class: "ne-tok", title: `${word}\nscore ${formatScore(scores[i])}`, text: word });
       paint(span, scores[i] !== 0 ? scores[i] / max : null, true);
       return span;
     }),

@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import test from "node:test";
 import { mount, window } from "../testing/helpers.js";
 
-const item = (index, label, score, text, tokens, tokenScores) => ({
+const item = (index, label, score, text, words, wordScores) => ({
   index,
   text,
   label,
   score,
-  tokens,
-  token_scores: tokenScores,
+  words,
+  word_scores: wordScores,
 });
 
 test("the empty state shows the kernel's message", () => {

@@ -26,7 +26,7 @@ import torch
 from ..errors import ExplainError
 from ..registry import Param, Registry
 from . import gradients
-from .highlights import token_highlights
+from .highlights import word_highlights
 from .result import InfluenceItem, InfluenceResult
 
 LOSS_SIGN_NOTE = (
@@ -155,7 +155,7 @@ def ranked(scores: torch.Tensor, k: int, rows: torch.Tensor | None = None):
 @dataclass(frozen=True)
 class Ranking:
     """What a scorer answers: the proponent and opponent rows (best first), each ranked row's
-    score, the score as a function of training rows (for the token highlights) and details."""
+    score, the score as a function of training rows (for the word highlights) and details."""
 
     proponents: list[int]
     opponents: list[int]
@@ -294,21 +294,21 @@ def build_result(
     conformity=None,
     test_token=None,
 ) -> InfluenceResult:
-    """Turn ranked rows into an ``InfluenceResult``, with token highlights for the top items."""
+    """Turn ranked rows into an ``InfluenceResult``, with word highlights for the top items."""
     start = time.perf_counter()
     lit = proponents[:highlights] + opponents[:highlights]
-    marks = dict(zip(lit, token_highlights(adapter, index, lit, scorer, *batching)))
+    marks = dict(zip(lit, word_highlights(adapter, index, lit, scorer, *batching)))
     info["highlight_seconds"] = time.perf_counter() - start
 
     def item(row):
-        tokens, token_scores = marks.get(row, ((), ()))
+        words, word_scores = marks.get(row, ((), ()))
         return InfluenceItem(
             index=row,
             text=index.texts[row],
             label=index.class_names[int(index.labels[row])],
             score=float(scores_by_row[row]),
-            tokens=tuple(tokens),
-            token_scores=tuple(token_scores),
+            words=tuple(words),
+            word_scores=tuple(word_scores),
         )
 
     return InfluenceResult(

@@ -9,17 +9,17 @@ from dataclasses import dataclass, field
 class InfluenceItem:
     """One training example in a ranking.
 
-    ``tokens`` / ``token_scores`` are the example's own tokens and how much each contributes to
-    its ``score`` (leave-token-out, survey eq. 31: score(z) − score(z without the token)); empty
-    when the highlight was not computed for this item.
+    ``words`` / ``word_scores`` are the example's own words and how much each contributes to its
+    ``score`` (leave-word-out, survey eq. 31: score(z) − score(z without the word's tokens));
+    empty when the highlight was not computed for this item.
     """
 
     index: int
     text: str
     label: str
     score: float
-    tokens: tuple[str, ...] = ()
-    token_scores: tuple[float, ...] = ()
+    words: tuple[str, ...] = ()
+    word_scores: tuple[float, ...] = ()
 
     def to_json(self) -> dict:
         """The item as the widget's influence panel reads it."""
@@ -28,8 +28,8 @@ class InfluenceItem:
             "text": self.text,
             "label": self.label,
             "score": self.score,
-            "tokens": list(self.tokens),
-            "token_scores": list(self.token_scores),
+            "words": list(self.words),
+            "word_scores": list(self.word_scores),
         }
 
 
