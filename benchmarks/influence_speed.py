@@ -61,9 +61,7 @@ def main() -> None:
         )
         rows.append((f"ours: {method}", seconds))
     highlight = [ex.influence(q, k=10, highlights=3).info["highlight_seconds"] for q in queries[:3]]
-    rows.append(
-        ("ours: leave-word-out highlights, 3 items per side", statistics.median(highlight))
-    )
+    rows.append(("ours: leave-word-out highlights, 3 items per side", statistics.median(highlight)))
     token = [ex.token_influence(q, 1, k=10, highlights=0) for q in queries[:3]]
     rows.append(
         (

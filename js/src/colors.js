@@ -52,13 +52,22 @@ export const chipOpacity = (value) => Math.sqrt(Math.min(Math.abs(value), 1));
  * the page shows through, and the text keeps the page's colour. */
 const OWN_TEXT_OPACITY = 0.8;
 
+/** The share of the scale a chip's hue starts at: weak units keep a tint of their side's colour
+ * (orange, blue or purple) and fade by opacity alone, instead of turning grey-white, which a dark
+ * page would show as a grey chip. */
+const TINT_FLOOR = 0.4;
+
+/** The chip's hue for a normalised score: the scale's colour at TINT_FLOOR + (1 − TINT_FLOOR)·|score|. */
+export const chipColor = (value, signed) =>
+  scaleColor(Math.sign(value) * (TINT_FLOOR + (1 - TINT_FLOOR) * Math.min(Math.abs(value), 1)), signed);
+
 /** Paint an element's background for a normalised score (null clears it). Replaces its inline style. */
 export function paint(el, value, signed) {
   if (value === null) {
     el.style.cssText = "";
     return;
   }
-  const rgb = scaleColor(value, signed);
+  const rgb = chipColor(value, signed);
   const alpha = chipOpacity(value);
   const background = alpha >= 1 ? cssColor(rgb) : `rgba(${rgb.join(", ")}, ${alpha.toFixed(3)})`;
   el.style.cssText =

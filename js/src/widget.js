@@ -70,11 +70,13 @@ export function render({ model, el }) {
     ),
     ...tabs.map((t) => t.panel),
   ]);
-  const root = h("div", { class: "ne-root", tabindex: 0, onkeydown: cycleMethod }, [
-    ...always.map((p) => p.el),
-    placeholder,
-    body,
-  ]);
+  // data-lm-suppress-shortcuts: JupyterLab and Notebook 7 leave the keys pressed in the widget to
+  // it (their notebook shortcuts would take the arrows, and "d d" would delete the cell)
+  const root = h(
+    "div",
+    { class: "ne-root", tabindex: 0, "data-lm-suppress-shortcuts": "true", onkeydown: cycleMethod },
+    [...always.map((p) => p.el), placeholder, body],
+  );
 
   // Arrow keys on the widget (not inside a form control) step through the computed methods.
   function cycleMethod(event) {

@@ -41,3 +41,31 @@ export async function tokens(root, testid = "ne-token") {
     })),
   );
 }
+
+// How far each heatmap chip in `root` stands out from the page, from the computed styles: the
+// chip's colour laid over the widget's background, and its WCAG contrast ratio with it.
+export async function chipContrasts(root) {
+  return root.locator('[data-testid="ne-token"]').evaluateAll((els) => {
+    const rgba = (css) => (css.match(/[\d.]+/g) ?? []).map(Number);
+    const luminance = ([r, g, b]) => {
+      const lin = (c) => ((c /= 255) <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+    };
+    // the first ancestor with a background of its own is the page the chips sit on
+    let page = [255, 255, 255];
+    for (let el = els[0]?.parentElement; el; el = el.parentElement) {
+      const [r, g, b, a = 1] = rgba(getComputedStyle(el).backgroundColor);
+      if (getComputedStyle(el).backgroundColor !== "rgba(0, 0, 0, 0)" && a > 0) {
+        page = [r, g, b];
+        break;
+      }
+    }
+    return els.map((el) => {
+      const [r, g, b, a = 1] = rgba(getComputedStyle(el).backgroundColor);
+      const alpha = getComputedStyle(el).backgroundColor === "rgba(0, 0, 0, 0)" ? 0 : a;
+      const shown = [r, g, b].map((c, k) => alpha * c + (1 - alpha) * page[k]);
+      const [l1, l2] = [luminance(shown), luminance(page)].sort((x, y) => y - x);
+      return { text: el.textContent, score: Number(el.dataset.score), contrast: (l1 + 0.05) / (l2 + 0.05) };
+    });
+  });
+}

@@ -45,6 +45,7 @@ def jupyter_url(notebook_dir):
         "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={notebook_dir}",
         "--LabApp.news_url=", f"--LabApp.workspaces_dir={notebook_dir / 'workspaces'}",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        f"--LabApp.user_settings_dir={notebook_dir / 'user-settings'}",  # the theme switch stays here
     ]  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "jupyter", "lab", *args]
@@ -95,3 +96,71 @@ def test_quickstart_in_notebook7(jupyter_url, notebook_dir):
     r = run_script("notebook", JUPYTER_URL=jupyter_url, UI="notebook", NOTEBOOK=notebook)
     assert r["errors"] == [] and own_errors(r["pageErrors"]) == []
     assert r["widgets"] >= 3 and len(r["tokens"]) > 5 and len(r["methods"]) >= 10
+
+
+INTERACTIONS = [
+    """import json
+from notebook_explain import Explainer
+from notebook_explain.data import load_sst2
+
+ex = Explainer.demo("gru-sst2", progress=False)
+train = load_sst2("train")
+ex.index(train.texts[:300], train.labels[:300], progress=False)
+widget = ex.show(
+    "a gorgeous , witty , seductive movie that never drags",
+    methods=["signed_grad_input", "integrated_gradients", "leave_one_out"],
+)
+widget""",
+    """long = ex.show(" ".join(train.texts[:12]), methods=["signed_grad_input"])
+long""",
+]
+
+
+def interactions_notebook(folder: Path, name: str) -> str:
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in INTERACTIONS])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nbformat.write(notebook, folder / name)
+    return name
+
+
+@pytest.mark.parametrize("ui", ["lab", "notebook"])
+def test_the_widget_as_a_user_works_it(ui, jupyter_url, notebook_dir):
+    """Arrow keys, a one-method recompute, "+ add method", three influence switches, Cancel,
+    and (JupyterLab) the dark theme, in a real notebook with a real kernel."""
+    notebook = interactions_notebook(notebook_dir, f"interactions-{ui}.ipynb")
+    r = run_script("interactions", JUPYTER_URL=jupyter_url, UI=ui, NOTEBOOK=notebook)
+    assert r["errors"] == [] and own_errors(r["pageErrors"]) == []
+    kernel = r["kernel"]
+
+    # the arrow key reached the widget: the next method is shown
+    names = r["arrow"]["methods"]
+    assert r["arrow"]["after"] == names[(names.index(r["arrow"]["before"]) + 1) % len(names)]
+
+    # a parameter change ran that method only; the busy line never moved the heatmap
+    running = [p["text"] for p in r["recompute"] if "Running" in p["text"]]
+    assert running and all("integrated_gradients" in t and "(1/1)" in t for t in running), running
+    assert kernel["methods"]["integrated_gradients"]["steps"] == 7
+    assert len({p["heatmapTop"] for p in r["recompute"]}) == 1, r["recompute"]
+
+    # an added method is computed alone, and joins Compare
+    running = [p["text"] for p in r["added"]["progress"] if "Running" in p["text"]]
+    assert running and all("saliency_l2" in t and "(1/1)" in t for t in running), running
+    assert "saliency_l2" in r["added"]["methods"] and "saliency_l2" in r["added"]["compared"]
+
+    # the influence select answers every switch and stays enabled
+    assert len(r["influence"]) == 3
+    assert all(not s["disabled"] and s["items"] > 0 for s in r["influence"]), r["influence"]
+    assert kernel["influence"] == r["influence"][-1]["method"]
+
+    # Cancel stops the long run within a batch; the previous result stays
+    cancel = r["cancel"]
+    assert cancel["seconds"] < 5, cancel
+    assert "Cancelled" in cancel["error"] and cancel["scoresKept"]
+    assert cancel["methodsAfter"] == cancel["methodsBefore"]
+    assert "shapley" not in kernel["long"]
+
+    if ui == "lab":  # the dark theme: the weakest word's chip is the least prominent
+        chips = sorted(r["dark"], key=lambda c: abs(c["score"]))
+        assert chips[0]["contrast"] < chips[-1]["contrast"] and chips[-1]["contrast"] > 2.0
