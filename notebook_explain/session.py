@@ -122,7 +122,7 @@ class Session:
                 if isinstance(exc, ExplainError)
                 else f"{type(exc).__name__}: {exc}"
             }
-        self._update(**changes, busy=False, status="")
+        self._update(**changes, busy=False, status="", pending=[])
 
     def _answer(self, request: dict) -> dict:
         kind = request["type"]
@@ -182,7 +182,8 @@ class Session:
             check=self._check,
         )
         reuse = old if unchanged else None
-        if first_paint and sum(seconds.values()) > FIRST_PAINT_SECONDS:
+        painted_first = first_paint and sum(seconds.values()) > FIRST_PAINT_SECONDS
+        if painted_first:
             # a new text or target: the method on screen first, shown while the rest computes
             reuse = self.explainer.explain(
                 text, methods={shown: methods[shown]}, reuse=reuse, **options
@@ -194,6 +195,9 @@ class Session:
                 sanity={},
                 status=f"Showing {shown}; running the other methods…",
             )
+        if same_input or painted_first:  # the explanation on screen is this input's
+            on_screen = self.explanation.methods if self.explanation is not None else ()
+            self._update(pending=[name for name in todo if name not in on_screen])
         explanation = self.explainer.explain(
             text,
             methods=methods,

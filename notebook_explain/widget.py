@@ -98,6 +98,9 @@ class ExplainWidget(anywidget.AnyWidget):
     methods = traitlets.List(traitlets.Dict()).tag(sync=True)
     method = traitlets.Unicode("").tag(sync=True)
     compare = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    #: methods asked for and being computed, not yet in ``explanation``: the method select lists
+    #: them as computing instead of leaving them out
+    pending = traitlets.List(traitlets.Unicode()).tag(sync=True)
     level = traitlets.Enum(("token", "word", "phrase", "clause"), default_value="word").tag(
         sync=True
     )

@@ -516,10 +516,14 @@ def test_a_new_target_shows_the_method_on_screen_first(vocab, monkeypatch):
     explain = ex.explain
     monkeypatch.setattr(ex, "explain", lambda *a, **k: calls.append(k) or explain(*a, **k))
     other = 1 - w.value.target
+    pending = []
+    w.observe(lambda change: pending.append(change["new"]), names="pending")
     request = {"type": "explain", "text": SENTENCES[2], "methods": methods, "confirmed": True}
     send(w, {**request, "target": other, "method": "leave_one_out"})
     assert w.error == ""
     assert [list(c["methods"]) for c in calls] == [["leave_one_out"], list(methods)]
+    # while the others compute behind it, the select lists them as computing; then none
+    assert pending == [["signed_grad_input", "integrated_gradients"], []]
     assert calls[1]["reuse"].methods == ("leave_one_out",)
     expected = explain(SENTENCES[2], methods=methods, target=other)
     assert w.value.target == other and w.value.methods == expected.methods

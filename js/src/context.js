@@ -8,6 +8,7 @@ export const TRAITS = [
   "methods",
   "method",
   "compare",
+  "pending",
   "level",
   "threshold",
   "top_k",

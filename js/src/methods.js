@@ -97,12 +97,16 @@ export function createMethodPanel(ctx) {
       if (!active || !result) return;
       const exp = ctx.explanation();
       const registered = ctx.get("methods") ?? [];
-      if (optionsChanged(exp, registered)) {
-        fill(
-          select,
-          exp.results.map((r) => h("option", { value: r.name, text: r.name })),
-        );
-        const addable = registered.map((m) => m.name).filter((name) => !exp.byName.has(name));
+      const pending = (ctx.get("pending") ?? []).filter((name) => !exp.byName.has(name));
+      if (optionsChanged(exp, registered, JSON.stringify(pending))) {
+        // methods still computing are listed, greyed, so none seems to be missing
+        fill(select, [
+          ...exp.results.map((r) => h("option", { value: r.name, text: r.name })),
+          ...pending.map((name) => h("option", { value: name, text: `${name} (computing…)`, disabled: true })),
+        ]);
+        const addable = registered
+          .map((m) => m.name)
+          .filter((name) => !exp.byName.has(name) && !pending.includes(name));
         fill(add, [
           h("option", { value: "", text: "+ add method…" }),
           ...addable.map((name) => h("option", { value: name, text: name })),

@@ -111,3 +111,15 @@ test("◀ ▶ beside the method select step through the computed methods, wrappi
   assert.equal(model.get("method"), names[names.length - 1]);
   assert.match($('[data-testid="ne-method-next"]').title, /→/);
 });
+
+test("methods still computing are listed greyed in the select, not offered to add, then join", () => {
+  const { $, $$, model } = mount({ pending: ["leave_one_out"], busy: true });
+  const options = $$('[data-testid="ne-method-select"] option');
+  const pending = options.find((o) => o.value === "leave_one_out");
+  assert.ok(pending.disabled && /computing/.test(pending.textContent));
+  assert.ok(options.filter((o) => o.value !== "leave_one_out").every((o) => !o.disabled));
+  assert.ok(![...$(".ne-add-method").options].some((o) => o.value === "leave_one_out"));
+  model.set("pending", []);
+  assert.ok(!$$('[data-testid="ne-method-select"] option').some((o) => o.value === "leave_one_out"));
+  assert.ok([...$(".ne-add-method").options].some((o) => o.value === "leave_one_out"));
+});

@@ -270,6 +270,7 @@ export function makeState(overrides = {}) {
     methods: METHODS,
     method: explanation?.results[0]?.name ?? "",
     compare: explanation?.results.map((r) => r.name) ?? [],
+    pending: [],
     level: "word",
     threshold: 0,
     top_k: 100,
