@@ -160,6 +160,7 @@ def widget_tour() -> tuple[str, dict[str, Path]]:
         name: SCREENSHOTS / name
         for name in (
             "widget.png",
+            "widget-dark.png",
             "heatmap-light.png",
             "heatmap-dark.png",
             "reduction.png",
@@ -169,6 +170,7 @@ def widget_tour() -> tuple[str, dict[str, Path]]:
     } or {"widget.png": HERE / "widget.png"}
     captions = {
         "widget.png": "The heatmap of the quickstart in JupyterLab.",
+        "widget-dark.png": "A widget in JupyterLab's dark theme.",
         "heatmap-light.png": "A heatmap in the light theme: chips grow more opaque with |score|.",
         "heatmap-dark.png": "The same in the dark theme: weak words fade into the page.",
         "reduction.png": "The input reduction stepper.",

@@ -126,6 +126,7 @@ if (ui === "lab") {
   await page.waitForTimeout(500); // the theme's stylesheet applies
   result.dark = await chipContrasts(main);
   await main.locator(".ne-heatmap").screenshot({ path: `${screenshots}/jupyterlab-dark.png` });
+  await main.screenshot({ path: `${screenshots}/widget-dark.png` });
   await menu(page, "Settings", "Theme");
   await page.locator(".lm-Menu-itemLabel", { hasText: /^JupyterLab Light$/ }).click();
 }
