@@ -132,6 +132,7 @@ API = [
         ],
     ),
     ("Metrics", ["notebook_explain.metrics.evaluation.Evaluation"]),
+    ("Dataset mode", ["notebook_explain.dataset.DatasetResult"]),
     (
         "Influence",
         [

@@ -586,6 +586,54 @@ class Explainer:
                     bar.update()
         return Explanations(explanations)
 
+    def explain_dataset(
+        self,
+        texts: Sequence[str],
+        labels=None,
+        methods=None,
+        metrics=None,
+        out=None,
+        chunk_rows: int = 256,
+        progress: bool = True,
+        check: Callable[[], None] | None = None,
+    ):
+        """Explain (and optionally evaluate) every text of a dataset, into a columnar result
+        written to Parquet in chunks, so that an interrupted run resumes where it stopped.
+
+        Texts are batched as in ``explain_many``. With ``out``, each chunk of ``chunk_rows``
+        rows is written as its own Parquet part once complete; calling again with the same
+        ``out`` and the same request reads the parts there and computes only the missing ones.
+        Needs pyarrow (``pip install 'notebook_explain[dataset]'``).
+
+        Args:
+            texts: The texts (a list).
+            labels: Their gold labels (class indices or names), or ``None``; with labels every
+                row has its loss, and ``accuracy()`` works.
+            methods: As for ``explain`` (default: the gradient panel, ``signed_grad_input``,
+                ``grad_input`` and ``saliency_l2``, which one backward pass serves).
+            metrics: Metrics to compute per text and method (names or name → parameters, as
+                for ``evaluate``), or ``None`` for none: they cost forward passes per text.
+            out: A folder for the run (created), or ``None`` to keep the result in memory only.
+            chunk_rows: Rows per Parquet part: what an interruption can lose at most.
+            progress: Show a progress bar with an ETA.
+            check: As for ``explain``: raise from it to stop; finished parts stay on disk.
+
+        Returns:
+            A ``DatasetResult``: its ``table`` (pyarrow) and ``to_pandas()`` hold per text the
+            prediction, confidence, loss (with labels), each method's word scores
+            (``scores/<method>``) and each metric per method (``<metric>/<method>``);
+            ``aggregate()`` gives each metric's mean per method with a confidence interval.
+
+        Raises:
+            ExplainError: For bad input (naming the text or label), a missing pyarrow, or an
+                ``out`` folder that holds a different run.
+        """
+        from .dataset import explain_dataset
+
+        return explain_dataset(
+            self, texts, labels, methods, metrics, out, chunk_rows, progress, check
+        )
+
     def _batches(self, lengths: list[int]) -> list[list[int]]:
         """The indices of inputs of these token ``lengths`` grouped for shared passes: by
         length, each group within the batch limits, or one input per group where the model

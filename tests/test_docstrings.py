@@ -4,11 +4,12 @@ of their public methods and properties (the API reference, docs/build.py, is mad
 import inspect
 
 import notebook_explain
+from notebook_explain.dataset import DatasetResult
 from notebook_explain.influence.index import TrainingIndex
 from notebook_explain.influence.result import InfluenceItem, InfluenceResult
 from notebook_explain.metrics.evaluation import Evaluation
 
-RECORDS = [Evaluation, TrainingIndex, InfluenceResult, InfluenceItem]
+RECORDS = [Evaluation, TrainingIndex, InfluenceResult, InfluenceItem, DatasetResult]
 
 
 def public_names():

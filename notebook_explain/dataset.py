@@ -1,0 +1,385 @@
+"""Dataset mode: explain (and optionally evaluate) every text of a dataset, in chunks written to
+Parquet, so that an interrupted run resumes where it stopped and nothing computed is lost.
+
+A run is a folder: ``manifest.json`` (what is computed: the model's weight fingerprint, the
+methods and their parameters, the metrics, and hashes of the texts and labels) and one
+``part-<start>-<end>.parquet`` per chunk of rows, each written to a temporary file and renamed
+into place when complete. A later call with the same folder and the same request reads the
+parts that exist and computes only the missing ones; a different request is refused rather
+than mixed in.
+
+Per text the result holds the prediction, its confidence, the loss when labels are given, each
+method's word scores and, when metrics are asked for, each metric per method (the metrics of
+``notebook_explain.metrics``, as ``Explainer.evaluate`` computes them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import statistics
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ExplainError
+
+#: the methods explain_dataset runs by default: the gradient family, which one backward pass
+#: per batch of texts serves
+GRADIENT_PANEL = ("signed_grad_input", "grad_input", "saliency_l2")
+#: rows per Parquet part: what an interruption can lose at most
+CHUNK_ROWS = 256
+MANIFEST = "manifest.json"
+FORMAT_VERSION = 1
+
+
+def require_pyarrow():
+    try:
+        import pyarrow
+        import pyarrow.parquet
+    except ImportError:
+        raise ExplainError(
+            "Dataset mode writes Parquet through pyarrow, which notebook_explain does not "
+            "install: pip install 'notebook_explain[dataset]' (or pip install pyarrow)."
+        ) from None
+    return pyarrow
+
+
+def score_column(method: str) -> str:
+    return f"scores/{method}"
+
+
+def metric_column(metric: str, method: str) -> str:
+    return f"{metric}/{method}"
+
+
+def _digest(values) -> str:
+    return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def _model_fingerprint(explainer) -> str | None:
+    """The weights' fingerprint (None for an adapter that does not list its parameters)."""
+    from .models.base import parameters_fingerprint
+
+    named = getattr(explainer.adapter, "named_parameters", None)
+    return parameters_fingerprint(named()) if callable(named) else None
+
+
+def _labels(explainer, labels, n: int) -> list[int] | None:
+    """Label indices (class names or indices in, indices out), checked."""
+    if labels is None:
+        return None
+    labels = list(labels)
+    if len(labels) != n:
+        raise ExplainError(f"labels needs one label per text ({n}); got {len(labels)}.")
+    out = []
+    for i, label in enumerate(labels):
+        if label is None:
+            raise ExplainError(f"label {i} is missing (None): give every text a label, or none.")
+        try:
+            out.append(explainer._target_index(label))
+        except ExplainError as error:
+            raise ExplainError(f"label {i}: {error}") from None
+    return out
+
+
+class DatasetRun:
+    """What one ``explain_dataset`` call computes, and where it writes it."""
+
+    def __init__(self, explainer, texts, labels, methods, metrics, out, chunk_rows):
+        from .metrics.base import resolve_metrics
+
+        if isinstance(texts, str):
+            raise ExplainError("explain_dataset takes a list of texts; use explain() for one.")
+        self.explainer = explainer
+        self.texts = list(texts)
+        if not self.texts:
+            raise ExplainError("explain_dataset needs at least one text; got none.")
+        for i, text in enumerate(self.texts):
+            try:
+                explainer._check_text(text)
+            except ExplainError as error:
+                raise ExplainError(f"text {i}: {error}") from None
+        self.labels = _labels(explainer, labels, len(self.texts))
+        resolved, _, _ = explainer._request(
+            methods if methods is not None else list(GRADIENT_PANEL), None, "logit", None
+        )
+        self.methods = {name: params for name, (_, params) in resolved.items()}
+        self.metrics = (
+            {name: params for name, (_, params) in resolve_metrics(metrics, ()).items()}
+            if metrics
+            else {}
+        )
+        if not isinstance(chunk_rows, int) or chunk_rows < 1:
+            raise ExplainError(f"chunk_rows must be a positive integer, got {chunk_rows!r}.")
+        self.chunk_rows = chunk_rows
+        self.out = None if out is None else Path(out)
+        self.manifest = {
+            "format": FORMAT_VERSION,
+            "model": _model_fingerprint(explainer),
+            "methods": self.methods,
+            "metrics": self.metrics,
+            "texts": _digest(self.texts),
+            "labels": None if self.labels is None else _digest(self.labels),
+            "rows": len(self.texts),
+            "chunk_rows": chunk_rows,
+            "class_names": list(explainer.class_names),
+        }
+
+    # ------------------------------------------------------------------ the folder
+    def chunks(self) -> list[tuple[int, int]]:
+        n = len(self.texts)
+        return [(s, min(n, s + self.chunk_rows)) for s in range(0, n, self.chunk_rows)]
+
+    def part(self, start: int, end: int) -> Path:
+        return self.out / f"part-{start:09d}-{end:09d}.parquet"
+
+    def open_folder(self) -> None:
+        """Create ``out`` with its manifest, or check that the manifest there is this run's."""
+        if self.out.exists() and not self.out.is_dir():
+            raise ExplainError(f"out={str(self.out)!r} is a file; pass a folder for the run.")
+        manifest = self.out / MANIFEST
+        if manifest.exists() and self.manifest["model"] is None:
+            raise ExplainError(
+                f"{self.out} holds a run, and this model lists no parameters to check that it is "
+                "the same model: pass another out= to start a new run."
+            )
+        if manifest.exists():
+            try:
+                found = json.loads(manifest.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as error:
+                raise ExplainError(
+                    f"{manifest} cannot be read ({error}); delete the folder or pass another out=."
+                ) from None
+            if found != json.loads(json.dumps(self.manifest)):
+                differs = sorted(k for k in self.manifest if found.get(k) != self.manifest.get(k))
+                raise ExplainError(
+                    f"{self.out} holds another run (its {', '.join(differs)} differ from this "
+                    "call's): pass another out=, or delete that folder to start over."
+                )
+            return
+        if self.out.exists() and any(self.out.iterdir()):
+            raise ExplainError(
+                f"{self.out} is not empty and holds no {MANIFEST}: pass a new or empty folder."
+            )
+        self.out.mkdir(parents=True, exist_ok=True)
+        tmp = manifest.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.manifest, indent=1), encoding="utf-8")
+        os.replace(tmp, manifest)
+
+    def done(self, start: int, end: int) -> bool:
+        """Whether the part for rows [start, end) is on disk, complete."""
+        import pyarrow.parquet as pq
+
+        path = self.part(start, end)
+        if not path.exists():
+            return False
+        try:
+            return pq.read_metadata(path).num_rows == end - start
+        except Exception:  # noqa: BLE001 - a damaged part is computed again
+            return False
+
+    # ------------------------------------------------------------------ computing
+    def compute(self, start: int, end: int, check=None):
+        """The pyarrow Table of rows [start, end)."""
+        import pyarrow as pa
+
+        ex = self.explainer
+        explanations = ex.explain_many(
+            self.texts[start:end], methods=self.methods, check=check, progress=False
+        )
+        columns: dict[str, list] = {
+            "row": list(range(start, end)),
+            "text": self.texts[start:end],
+            "words": [list(e.words) for e in explanations],
+            "label": None if self.labels is None else self.labels[start:end],
+            "prediction": [int(np.argmax(e.probabilities)) for e in explanations],
+            "confidence": [float(np.max(e.probabilities)) for e in explanations],
+            "probabilities": [e.probabilities.astype(np.float32) for e in explanations],
+        }
+        if self.labels is not None:
+            columns["loss"] = [
+                _loss(e.probabilities, label)
+                for e, label in zip(explanations, self.labels[start:end])
+            ]
+        else:
+            del columns["label"]
+        for method in self.methods:
+            columns[score_column(method)] = [
+                e.scores(method).astype(np.float32) for e in explanations
+            ]
+        if self.metrics:
+            evaluations = [ex.evaluate(e, self.metrics, check=check) for e in explanations]
+            for metric in self.metrics:
+                for method in self.methods:
+                    columns[metric_column(metric, method)] = [
+                        float(ev.value(method, metric)) for ev in evaluations
+                    ]
+        return pa.table(columns)
+
+    def run(self, progress: bool = True, check=None):
+        """Every chunk, computed or read from ``out``; the whole result."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+        from tqdm.auto import tqdm
+
+        chunks = self.chunks()
+        tables: dict[tuple[int, int], object] = {}
+        if self.out is not None:
+            self.open_folder()
+            for start, end in chunks:
+                if self.done(start, end):
+                    tables[start, end] = pq.read_table(self.part(start, end))
+        resumed = sum(end - start for start, end in tables)
+        with tqdm(
+            total=len(self.texts),
+            initial=resumed,
+            desc="explaining the dataset",
+            disable=not progress,
+        ) as bar:
+            for start, end in chunks:
+                if (start, end) in tables:
+                    continue
+                table = self.compute(start, end, check)
+                if self.out is not None:
+                    path = self.part(start, end)
+                    tmp = path.with_suffix(".tmp")
+                    pq.write_table(table, tmp)
+                    os.replace(tmp, path)  # a part is there whole, or not at all
+                tables[start, end] = table
+                bar.update(end - start)
+        table = pa.concat_tables([tables[c] for c in chunks])
+        return DatasetResult(table, self.manifest, self.out, resumed)
+
+
+def _loss(probabilities, label: int) -> float:
+    return float(-math.log(max(float(probabilities[label]), 1e-45)))
+
+
+class DatasetResult:
+    """The result of ``Explainer.explain_dataset``: one row per text, as a pyarrow ``table``
+    (and ``to_pandas()``), with the Parquet folder it was written to (``path``, or None)."""
+
+    def __init__(self, table, manifest: dict, path: Path | None, resumed_rows: int = 0):
+        self.table = table
+        self.manifest = manifest
+        self.path = path
+        #: how many rows were read from an earlier run instead of computed
+        self.resumed_rows = resumed_rows
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        """The methods whose word scores the rows hold (``scores/<method>``)."""
+        return tuple(self.manifest["methods"])
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        """The metrics computed per method (``<metric>/<method>``), if any."""
+        return tuple(self.manifest["metrics"])
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        """The model's class names: ``prediction`` and ``label`` index them."""
+        return tuple(self.manifest["class_names"])
+
+    def __len__(self) -> int:
+        return self.table.num_rows
+
+    def column(self, name: str) -> list:
+        """One column as a Python list.
+
+        Args:
+            name: ``row``, ``text``, ``words``, ``label``, ``prediction``, ``confidence``,
+                ``probabilities``, ``loss``, ``scores/<method>`` or ``<metric>/<method>``.
+
+        Returns:
+            The column's values, one per row.
+        """
+        if name not in self.table.column_names:
+            raise ExplainError(f"No column {name!r}; the columns are {self.table.column_names}.")
+        return self.table.column(name).to_pylist()
+
+    def scores(self, method: str, row: int) -> np.ndarray:
+        """The word scores of one method for one row.
+
+        Args:
+            method: A computed method.
+            row: The row (the text's position in the dataset).
+
+        Returns:
+            One float32 score per word of that row's ``words``.
+        """
+        if method not in self.methods:
+            raise ExplainError(
+                f"{method!r} was not computed; the methods are {list(self.methods)}."
+            )
+        return np.asarray(self.table.column(score_column(method))[row].as_py(), dtype=np.float32)
+
+    def accuracy(self) -> float:
+        """The share of rows predicted as labelled (labels are needed)."""
+        if "label" not in self.table.column_names:
+            raise ExplainError("accuracy needs labels: pass labels= to explain_dataset.")
+        labels = np.asarray(self.column("label"))
+        return float(np.mean(np.asarray(self.column("prediction")) == labels))
+
+    def to_pandas(self):
+        """A DataFrame with one row per text (needs pandas)."""
+        from .tabular import dataframe
+
+        return dataframe({name: self.column(name) for name in self.table.column_names})
+
+    def aggregate(self, confidence: float = 0.95):
+        """Each metric's mean per method over the rows where it applies, with a confidence
+        interval (normal approximation: mean ± z·s/√n; too narrow below about 30 rows).
+
+        Args:
+            confidence: The interval's coverage, in (0, 1).
+
+        Returns:
+            A DataFrame indexed by (method, metric): ``mean``, ``low``, ``high`` and ``n``.
+        """
+        from .tabular import dataframe
+
+        if not 0 < confidence < 1:
+            raise ExplainError(f"confidence must be in (0, 1), got {confidence!r}.")
+        if not self.metrics:
+            raise ExplainError("aggregate needs metrics: pass metrics= to explain_dataset.")
+        z = statistics.NormalDist().inv_cdf(0.5 + confidence / 2)
+        rows = {"method": [], "metric": [], "mean": [], "low": [], "high": [], "n": []}
+        for method in self.methods:
+            for metric in self.metrics:
+                values = np.asarray(self.column(metric_column(metric, method)), dtype=float)
+                values = values[np.isfinite(values)]
+                n = len(values)
+                mean = float(values.mean()) if n else math.nan
+                half = z * float(values.std(ddof=1)) / math.sqrt(n) if n > 1 else math.nan
+                for key, value in zip(
+                    rows, (method, metric, mean, mean - half, mean + half, n), strict=True
+                ):
+                    rows[key].append(value)
+        frame = dataframe(rows)
+        return frame.set_index(["method", "metric"])
+
+    def __repr__(self) -> str:
+        where = f", at {str(self.path)!r}" if self.path is not None else ""
+        return f"DatasetResult({len(self)} rows, methods={list(self.methods)}{where})"
+
+
+def explain_dataset(
+    explainer,
+    texts: Sequence[str],
+    labels=None,
+    methods=None,
+    metrics=None,
+    out=None,
+    chunk_rows: int = CHUNK_ROWS,
+    progress: bool = True,
+    check=None,
+) -> DatasetResult:
+    """See ``Explainer.explain_dataset``."""
+    require_pyarrow()
+    run = DatasetRun(explainer, texts, labels, methods, metrics, out, chunk_rows)
+    return run.run(progress, check)

@@ -1,0 +1,201 @@
+"""Dataset mode (Explainer.explain_dataset): the rows are what explain / evaluate give text by
+text; an interrupted run resumes from its Parquet parts and ends equal to an uninterrupted one;
+a folder holding another run is refused; bad input is named."""
+
+import json
+import math
+import statistics
+import sys
+
+import numpy as np
+import pytest
+from conftest import make_word_model
+
+from notebook_explain import Explainer, ExplainError
+from notebook_explain.models.vocab import WordVocab
+
+pytest.importorskip("pyarrow")
+
+METHODS = {"signed_grad_input": {}, "integrated_gradients": {"steps": 8}, "leave_one_out": {}}
+
+
+@pytest.fixture(scope="module")
+def sst(data_dir):
+    from notebook_explain.data import load_sst2
+
+    test = load_sst2("test", data_dir=data_dir)
+    return test.texts[:14], test.labels[:14]
+
+
+@pytest.fixture(scope="module")
+def ex(sst):
+    vocab = WordVocab.build(sst[0])
+    return Explainer(
+        make_word_model("gru", vocab, seed=3), vocab, device="cpu", class_names=["neg", "pos"]
+    )
+
+
+def test_every_row_is_what_explain_and_evaluate_give_for_that_text(ex, sst):
+    texts, labels = sst
+    result = ex.explain_dataset(
+        texts, labels, methods=METHODS, metrics=["aopc", "deletion"], progress=False
+    )
+    assert len(result) == len(texts) and result.path is None
+    for row, (text, label) in enumerate(zip(texts, labels)):
+        alone = ex.explain(text, methods=METHODS)
+        p = ex.predict(text)
+        assert result.column("prediction")[row] == int(np.argmax(p))
+        assert result.column("confidence")[row] == pytest.approx(float(p.max()), abs=1e-6)
+        assert result.column("loss")[row] == pytest.approx(-math.log(p[label]), abs=1e-5)
+        assert result.column("words")[row] == list(alone.words)
+        for method in METHODS:
+            np.testing.assert_allclose(
+                result.scores(method, row), alone.scores(method), rtol=1e-4, atol=1e-6
+            )
+        evaluation = ex.evaluate(alone, ["aopc", "deletion"])
+        for metric in ("aopc", "deletion"):
+            for method in METHODS:
+                assert result.column(f"{metric}/{method}")[row] == pytest.approx(
+                    evaluation.value(method, metric), rel=1e-4, abs=1e-6
+                )
+    predictions = np.array([np.argmax(ex.predict(t)) for t in texts])
+    assert result.accuracy() == pytest.approx(float(np.mean(predictions == np.array(labels))))
+
+
+class Interrupted(Exception):
+    pass
+
+
+def test_an_interrupted_run_resumes_and_ends_equal_to_an_uninterrupted_one(
+    ex, sst, tmp_path, monkeypatch
+):
+    texts, labels = sst
+    whole = ex.explain_dataset(texts, labels, methods=METHODS, progress=False)
+    out = tmp_path / "run"
+    chunks = []
+    explain_many = ex.explain_many
+    monkeypatch.setattr(
+        ex, "explain_many", lambda t, **k: chunks.append(len(t)) or explain_many(t, **k)
+    )
+
+    def stop_in_the_third_chunk():
+        if len(chunks) == 3:
+            raise Interrupted()
+
+    with pytest.raises(Interrupted):
+        ex.explain_dataset(
+            texts, labels, methods=METHODS, out=out, chunk_rows=4, progress=False,
+            check=stop_in_the_third_chunk,
+        )  # fmt: skip
+    parts = sorted(p.name for p in out.glob("part-*.parquet"))
+    assert parts == ["part-000000000-000000004.parquet", "part-000000004-000000008.parquet"]
+    assert not list(out.glob("*.tmp"))  # the interrupted chunk left nothing half-written
+    chunks.clear()
+    resumed = ex.explain_dataset(
+        texts, labels, methods=METHODS, out=out, chunk_rows=4, progress=False
+    )
+    assert resumed.resumed_rows == 8 and chunks == [4, 2]  # only the missing chunks ran
+    assert resumed.table.column_names == whole.table.column_names
+    for name in whole.table.column_names:
+        a, b = resumed.column(name), whole.column(name)
+        if name.startswith("scores/"):
+            for x, y in zip(a, b):
+                np.testing.assert_allclose(x, y, rtol=1e-5, atol=1e-7)
+        elif name in ("confidence", "loss", "probabilities"):
+            np.testing.assert_allclose(np.array(a, dtype=object).tolist(), b, rtol=1e-5)
+        else:
+            assert a == b, name
+    # and once complete, a third call computes nothing
+    chunks.clear()
+    again = ex.explain_dataset(
+        texts, labels, methods=METHODS, out=out, chunk_rows=4, progress=False
+    )
+    assert chunks == [] and again.resumed_rows == len(texts)
+
+
+def test_a_damaged_part_is_computed_again(ex, sst, tmp_path):
+    texts, labels = sst
+    out = tmp_path / "run"
+    first = ex.explain_dataset(texts, labels, methods=["saliency_l2"], out=out, chunk_rows=5,
+                               progress=False)  # fmt: skip
+    part = sorted(out.glob("part-*.parquet"))[1]
+    part.write_bytes(part.read_bytes()[:100])
+    again = ex.explain_dataset(texts, labels, methods=["saliency_l2"], out=out, chunk_rows=5,
+                               progress=False)  # fmt: skip
+    assert again.resumed_rows == len(texts) - 5
+    assert again.column("prediction") == first.column("prediction")
+
+
+@pytest.mark.parametrize(
+    "change, named",
+    [
+        ({"methods": ["saliency_l2", "grad_input"]}, "methods"),
+        ({"labels": "flipped"}, "labels"),
+        ({"chunk_rows": 3}, "chunk_rows"),
+    ],
+)
+def test_a_folder_holding_another_run_is_refused(ex, sst, tmp_path, change, named):
+    texts, labels = sst
+    out = tmp_path / "run"
+    ex.explain_dataset(texts, labels, methods=["saliency_l2"], out=out, chunk_rows=5,
+                       progress=False)  # fmt: skip
+    request = {"methods": ["saliency_l2"], "labels": labels, "chunk_rows": 5, **change}
+    if isinstance(request["labels"], str):  # "flipped"
+        request["labels"] = [1 - y for y in labels]
+    with pytest.raises(ExplainError, match=rf"holds another run \(its {named} differ"):
+        ex.explain_dataset(texts, out=out, progress=False, **request)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["methods"] == {"saliency_l2": {}}  # untouched
+
+
+def test_a_folder_with_other_files_and_a_file_are_refused(ex, sst, tmp_path):
+    texts, _ = sst
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(ExplainError, match="is not empty and holds no manifest.json"):
+        ex.explain_dataset(texts, out=tmp_path, progress=False)
+    with pytest.raises(ExplainError, match="is a file"):
+        ex.explain_dataset(texts, out=tmp_path / "notes.txt", progress=False)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"texts": "one text"}, "takes a list of texts"),
+        ({"texts": []}, "at least one text"),
+        ({"texts": ["fine", ""]}, "text 1: "),
+        ({"labels": [0]}, r"one label per text \(2\); got 1"),
+        ({"labels": [0, "maybe"]}, "label 1: Unknown target class 'maybe'"),
+        ({"labels": [0, None]}, "label 1 is missing"),
+        ({"methods": ["no_such_method"]}, "no_such_method"),
+        ({"chunk_rows": 0}, "chunk_rows must be a positive integer"),
+    ],
+)
+def test_bad_input_is_named(ex, kwargs, message):
+    request = {"texts": ["a fine film", "a dull one"], **kwargs}
+    with pytest.raises(ExplainError, match=message):
+        ex.explain_dataset(progress=False, **request)
+
+
+def test_aggregate_is_the_mean_with_a_normal_interval(ex, sst):
+    texts, labels = sst
+    result = ex.explain_dataset(texts, labels, methods=["signed_grad_input", "saliency_l2"],
+                                metrics=["aopc"], progress=False)  # fmt: skip
+    table = result.aggregate(confidence=0.9)
+    z = statistics.NormalDist().inv_cdf(0.95)
+    for method in ("signed_grad_input", "saliency_l2"):
+        values = np.array(result.column(f"aopc/{method}"))
+        row = table.loc[(method, "aopc")]
+        half = z * values.std(ddof=1) / math.sqrt(len(values))
+        assert row["mean"] == pytest.approx(values.mean())
+        assert row["low"] == pytest.approx(values.mean() - half)
+        assert row["high"] == pytest.approx(values.mean() + half)
+        assert row["n"] == len(values)
+    with pytest.raises(ExplainError, match="aggregate needs metrics"):
+        ex.explain_dataset(texts[:2], methods=["saliency_l2"], progress=False).aggregate()
+
+
+def test_without_pyarrow_the_error_says_what_to_install(ex, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    with pytest.raises(ExplainError, match=r"pip install 'notebook_explain\[dataset\]'"):
+        ex.explain_dataset(["a fine film"], progress=False)
