@@ -368,6 +368,40 @@ class DatasetResult:
         return f"DatasetResult({len(self)} rows, methods={list(self.methods)}{where})"
 
 
+def browse_payload(result: DatasetResult) -> dict:
+    """The run as the widget's ``dataset`` trait: every column a binary array (the texts one
+    UTF-8 buffer with offsets), never one JSON object per row."""
+
+    def array(values, dtype) -> dict:
+        data = np.ascontiguousarray(np.asarray(values, dtype=dtype))
+        return {"dtype": data.dtype.str, "shape": [len(data)], "data": data.tobytes()}
+
+    texts = [t.encode("utf-8") for t in result.column("text")]
+    offsets = np.concatenate([[0], np.cumsum([len(t) for t in texts])])
+    if offsets[-1] >= 2**31:
+        raise ExplainError("The texts are over 2 GiB together: browse a part of the run.")
+    columns = {
+        "prediction": array(result.column("prediction"), np.int32),
+        "confidence": array(result.column("confidence"), np.float32),
+        "words": array([len(w) for w in result.column("words")], np.int32),
+    }
+    if "label" in result.table.column_names:
+        columns["label"] = array(result.column("label"), np.int32)
+        columns["loss"] = array(result.column("loss"), np.float32)
+    for metric in result.metrics:
+        for method in result.methods:
+            name = metric_column(metric, method)
+            columns[name] = array(result.column(name), np.float32)
+    return {
+        "rows": len(result),
+        "class_names": list(result.class_names),
+        "methods": result.manifest["methods"],
+        "columns": columns,
+        "text": {"dtype": "|u1", "shape": [int(offsets[-1])], "data": b"".join(texts)},
+        "text_offsets": array(offsets, np.int32),
+    }
+
+
 def explain_dataset(
     explainer,
     texts: Sequence[str],

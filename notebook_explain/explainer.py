@@ -634,6 +634,31 @@ class Explainer:
             self, texts, labels, methods, metrics, out, chunk_rows, progress, check
         )
 
+    def browse(self, result):
+        """A widget over a dataset run: a table of its rows (label, prediction, confidence,
+        loss, each metric per method) to sort, filter and search; a click on a row explains
+        that text in the heatmap, with the run's methods.
+
+        Args:
+            result: A ``DatasetResult`` (from ``explain_dataset``).
+
+        Returns:
+            An ``ExplainWidget`` showing its Dataset tab.
+        """
+        from .dataset import DatasetResult, browse_payload
+        from .widget import ExplainWidget
+
+        if not isinstance(result, DatasetResult):
+            raise ExplainError(
+                f"browse takes a DatasetResult (from explain_dataset), got {type(result).__name__}."
+            )
+        if tuple(result.class_names) != tuple(self.class_names):
+            raise ExplainError(
+                "This run was made with another model (its classes are "
+                f"{list(result.class_names)}): browse it with that model's explainer."
+            )
+        return ExplainWidget(None, self, view="dataset", dataset=browse_payload(result))
+
     def _batches(self, lengths: list[int]) -> list[list[int]]:
         """The indices of inputs of these token ``lengths`` grouped for shared passes: by
         length, each group within the batch limits, or one input per group where the model

@@ -26,13 +26,13 @@ if TYPE_CHECKING:
     from .explainer import Explainer
 
 STATIC = Path(__file__).parent / "static"
-VIEWS = ("heatmap", "compare", "reduction", "influence")
+VIEWS = ("heatmap", "compare", "reduction", "influence", "dataset")
 
 #: the traits that make up what the views show (and what a static export carries)
 STATE_TRAITS = (
     "explanation", "methods", "method", "compare", "level", "threshold", "top_k", "selected_token",
-    "view", "reduction_step", "influence", "evaluation", "sanity", "editable", "busy", "status",
-    "error",
+    "view", "reduction_step", "influence", "evaluation", "sanity", "dataset", "editable", "busy",
+    "status", "error",
 )  # fmt: skip
 
 
@@ -62,6 +62,21 @@ def explanation_payload(explanation: Explanation | None, binary: str = "bytes") 
         return node
 
     return embed(state)
+
+
+def _base64_arrays(node):
+    """A trait's ``{dtype, shape, data: bytes}`` arrays as ``{dtype, shape, b64}`` (a static page)."""
+    if isinstance(node, dict):
+        if isinstance(node.get("data"), bytes) and "dtype" in node:
+            return {
+                "dtype": node["dtype"],
+                "shape": node["shape"],
+                "b64": base64.b64encode(node["data"]).decode("ascii"),
+            }
+        return {k: _base64_arrays(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_base64_arrays(v) for v in node]
+    return node
 
 
 def methods_metadata(names, layers=()) -> list[dict]:
@@ -118,6 +133,8 @@ class ExplainWidget(anywidget.AnyWidget):
     #: a request held back for its cost: ``{"seconds": {method: estimate}, "request": ...}``
     #: until the user runs it anyway or drops it (``{}``: none)
     confirm = traitlets.Dict().tag(sync=True)
+    #: a dataset run to browse (``dataset.browse_payload``: binary columns; ``{}``: none)
+    dataset = traitlets.Dict().tag(sync=True)
     editable = traitlets.Bool(False).tag(sync=True)
     busy = traitlets.Bool(False).tag(sync=True)
     status = traitlets.Unicode("").tag(sync=True)
@@ -275,6 +292,7 @@ class ExplainWidget(anywidget.AnyWidget):
         state = {name: getattr(self, name) for name in STATE_TRAITS}
         state.update(
             explanation=explanation_payload(self.value, binary="base64"),
+            dataset=_base64_arrays(self.dataset),
             editable=False,
             busy=False,
         )

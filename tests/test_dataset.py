@@ -199,3 +199,53 @@ def test_without_pyarrow_the_error_says_what_to_install(ex, monkeypatch):
     monkeypatch.setitem(sys.modules, "pyarrow", None)
     with pytest.raises(ExplainError, match=r"pip install 'notebook_explain\[dataset\]'"):
         ex.explain_dataset(["a fine film"], progress=False)
+
+
+def test_browse_sends_binary_columns_and_a_row_click_explains_that_text(ex, sst):
+    from notebook_explain.widget import ExplainWidget
+
+    texts, labels = sst
+    methods = {"signed_grad_input": {}, "saliency_l2": {}}
+    result = ex.explain_dataset(texts, labels, methods=methods, metrics=["aopc"], progress=False)
+    w = ex.browse(result)
+    assert isinstance(w, ExplainWidget) and w.view == "dataset" and w.value is None
+    payload = w.dataset
+    assert payload["rows"] == len(texts) and payload["methods"] == result.manifest["methods"]
+    assert list(payload["methods"]) == list(methods)  # with their resolved parameters
+
+    def column(name):
+        a = payload["columns"][name]
+        return np.frombuffer(a["data"], dtype=np.dtype(a["dtype"])).tolist()
+
+    assert column("prediction") == result.column("prediction")
+    assert column("label") == list(labels)
+    np.testing.assert_allclose(column("confidence"), result.column("confidence"), rtol=1e-6)
+    np.testing.assert_allclose(
+        column("aopc/signed_grad_input"), result.column("aopc/signed_grad_input"), rtol=1e-6
+    )
+    offsets = np.frombuffer(payload["text_offsets"]["data"], dtype=np.int32)
+    blob = payload["text"]["data"]
+    assert [blob[a:b].decode() for a, b in zip(offsets[:-1], offsets[1:])] == list(texts)
+    # the view's click on row 3, as js/src/dataset.js sends it
+    w._handle_custom_msg(
+        {"type": "explain", "text": texts[3], "text_pair": None, "target": None,
+         "contrast": None, "methods": methods, "method": ""},
+        [],
+    )  # fmt: skip
+    assert w.session.wait(timeout=60) and w.error == ""
+    expected = ex.explain(texts[3], methods=methods)
+    assert w.value.text == texts[3] and w.value.methods == tuple(methods)
+    np.testing.assert_allclose(w.value.scores("saliency_l2"), expected.scores("saliency_l2"))
+    assert result.scores("saliency_l2", 3).tolist() == pytest.approx(
+        expected.scores("saliency_l2").tolist(), rel=1e-4
+    )
+
+
+def test_browse_refuses_what_it_cannot_show(ex, sst):
+    texts, _ = sst
+    with pytest.raises(ExplainError, match="browse takes a DatasetResult"):
+        ex.browse(texts)
+    other = Explainer(ex.adapter.model, ex.adapter.vocab, class_names=["a", "b"], device="cpu")
+    result = ex.explain_dataset(texts[:2], methods=["saliency_l2"], progress=False)
+    with pytest.raises(ExplainError, match="made with another model"):
+        other.browse(result)

@@ -17,6 +17,7 @@ export const TRAITS = [
   "reduction_step",
   "influence",
   "evaluation",
+  "dataset",
   "sanity",
   "confirm",
   "editable",

@@ -2,6 +2,7 @@
 // model's traits and returns the cleanup function.
 
 import { createCompare } from "./compare.js";
+import { createDataset } from "./dataset.js";
 import { TRAITS, createContext } from "./context.js";
 import { h } from "./dom.js";
 import { createEditor } from "./editor.js";
@@ -35,6 +36,8 @@ const VIEWS = [
   { name: "compare", label: "Compare methods", parts: [createCompare, createCompareFaithfulness, createSanity] },
   { name: "reduction", label: "Input reduction", parts: [createReduction] },
   { name: "influence", label: "Training influence", parts: [createInfluence] },
+  // a dataset run's rows (Explainer.browse): the one view that needs no explanation
+  { name: "dataset", label: "Dataset", parts: [createDataset], standalone: true },
 ];
 
 const ARROWS = { ArrowLeft: -1, ArrowUp: -1, ArrowRight: 1, ArrowDown: 1 };
@@ -91,18 +94,22 @@ export function render({ model, el }) {
 
   function update() {
     const exp = ctx.explanation();
-    placeholder.hidden = Boolean(exp);
+    const browsing = Boolean(ctx.get("dataset")?.rows);
+    placeholder.hidden = Boolean(exp) || browsing;
     placeholder.textContent =
       ctx.decodeError() ||
       (ctx.editable() ? "Nothing to show yet: type a text above and press Run." : "No explanation to show.");
-    body.hidden = !exp;
+    body.hidden = !exp && !browsing;
     const view = VIEWS.some((v) => v.name === ctx.get("view")) ? ctx.get("view") : "heatmap";
     for (const part of always) part.update();
     for (const tab of tabs) {
-      const active = Boolean(exp) && tab.name === view;
+      const standalone = VIEWS.find((v) => v.name === tab.name).standalone;
+      const shown = standalone ? browsing : Boolean(exp);
+      const active = shown && tab.name === view;
       tab.button.setAttribute("aria-selected", String(active));
       // a static page's influence tab would only say that it needs a kernel
-      tab.button.hidden = tab.name === "influence" && !ctx.editable() && ctx.get("influence")?.status !== "ready";
+      tab.button.hidden =
+        !shown || (tab.name === "influence" && !ctx.editable() && ctx.get("influence")?.status !== "ready");
       tab.panel.hidden = !active;
       for (const part of tab.parts) part.update(active);
     }

@@ -5,7 +5,7 @@ import { WORDS, makeExplanation, mount, press } from "../testing/helpers.js";
 test("the root carries the ne-root class and the four tabs switch the `view` trait", () => {
   const { $, $$, model } = mount();
   assert.ok($(".ne-root"));
-  const tabs = $$(".ne-tab");
+  const tabs = $$(".ne-tab").filter((t) => !t.hidden); // the Dataset tab shows with a dataset only
   assert.deepEqual(
     tabs.map((t) => t.textContent),
     ["Heatmap", "Compare methods", "Input reduction", "Training influence"],
