@@ -858,6 +858,7 @@ class Explainer:
         checkpoints=None,
         cache_dir=None,
         progress: bool = True,
+        neighbours: str = "exact",
     ):
         """Index the training set for ``influence`` and ``token_influence`` queries (fit once).
 
@@ -874,17 +875,21 @@ class Explainer:
                 ``False``: none, the final weights act as the one checkpoint).
             cache_dir: Where to cache (default ``~/.cache/notebook_explain/influence``).
             progress: Show a progress bar.
+            neighbours: The nearest-neighbour search of ``knn`` and ``fast_influence``:
+                ``"exact"`` (FAISS's flat index when FAISS is installed, else torch), or the
+                approximate FAISS indexes ``"ivf"`` and ``"hnsw"`` for very large sets.
 
         Returns:
             The :class:`~notebook_explain.influence.TrainingIndex`.
         """
         from .influence import build_index
+        from .influence.neighbours import NeighbourSearch
 
         if checkpoints is None and self.checkpoints is not None and self.checkpoints.exists():
             checkpoints = self.checkpoints
         checkpoints = checkpoints or None
         with self.adapter.inference():
-            self.training_index = build_index(
+            index = build_index(
                 self.adapter,
                 train_texts,
                 train_labels,
@@ -897,7 +902,10 @@ class Explainer:
                 cache_dir=cache_dir,
                 progress=progress,
             )
-        return self.training_index
+        # a bad search kind fails before the index replaces the previous one
+        index.neighbours = NeighbourSearch(index.features, neighbours)
+        self.training_index = index
+        return index
 
     def _influence_query(self, text, target):
         from .influence.methods import make_query

@@ -16,7 +16,7 @@ import hashlib
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +29,7 @@ from ..models.base import head_of, parameters_fingerprint
 from ..perturb import pad_ids
 from . import gradients
 from .hessian import InverseHessian
+from .neighbours import NeighbourSearch
 
 #: bump when a change to this module changes what the cache holds
 INDEX_VERSION = 2
@@ -72,9 +73,25 @@ class TrainingIndex:
     seconds: float
     #: ``weights_fingerprint`` of the model the index was built from
     weights: str = ""
+    #: the search behind ``nearest`` (``neighbours.NeighbourSearch``; exact, made on first use)
+    neighbours: NeighbourSearch | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.texts)
+
+    def nearest(self, query_features: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """The ``k`` training rows nearest to ``query_features`` in head-feature space.
+
+        Args:
+            query_features: The query's (H,) head features.
+            k: How many rows.
+
+        Returns:
+            (rows, Euclidean distances), nearest first.
+        """
+        if self.neighbours is None:
+            self.neighbours = NeighbourSearch(self.features)
+        return self.neighbours.search(query_features, k)
 
     def __repr__(self) -> str:
         n, width = self.features.shape

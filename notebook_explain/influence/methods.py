@@ -195,7 +195,7 @@ class FastInfluence(InfluenceScorer):
         full_seconds = time.perf_counter() - full_start
         start = time.perf_counter()
         m = min(candidates, len(index))
-        rows = torch.topk((index.features - query.features).norm(dim=1), m, largest=False).indices
+        rows, _ = index.nearest(query.features, m)
         scores = scorer(index.features[rows], index.labels[rows])
         proponents, opponents = ranked(scores, k, rows)
         fast_seconds = time.perf_counter() - start
@@ -226,17 +226,16 @@ class NearestNeighbours(InfluenceScorer):
     name, sign_note = "knn", SIGN_NOTES["knn"]
 
     def rank(self, index, query, k, candidates):
-        distances = (index.features - query.features).norm(dim=1)
-        rows = torch.argsort(distances)[:k]
+        rows, distances = index.nearest(query.features, k)
         same = index.labels[rows] == query.target
-        weights = 1.0 / (distances[rows] + 1e-12)
+        weights = 1.0 / (distances + 1e-12)
         weights = weights / weights.sum()
         signed = torch.where(same, weights, -weights)
         return Ranking(
             *ranked(signed, k, rows),
             dict(zip(rows.tolist(), signed.tolist())),
             distance_scorer(query),
-            {"distances": [float(d) for d in distances[rows]]},
+            {"distances": [float(d) for d in distances], "search": index.neighbours.backend},
             conformity=float(same.double().mean()),
         )
 
