@@ -634,13 +634,47 @@ class Explainer:
             self, texts, labels, methods, metrics, out, chunk_rows, progress, check
         )
 
-    def browse(self, result):
+    def label_suspects(
+        self, result, k: int = 10, method: str = "influence_function", progress: bool = True
+    ):
+        """Training examples that keep standing behind a dataset's errors: label-noise
+        candidates.
+
+        For every misclassified row of ``result``, the ``k`` training examples that most oppose
+        its gold label (``influence(text, target=label)``'s opponents) are counted; the
+        examples counted most often come first.
+
+        Args:
+            result: A ``DatasetResult`` made with labels, by this model.
+            k: Opponents counted per misclassified row.
+            method: The influence method (``influence``'s names).
+            progress: Show a progress bar.
+
+        Returns:
+            A ``LabelSuspects``: training rows, counts, summed opposition, texts and labels.
+
+        Raises:
+            ExplainError: Without labels in the run, without a training index, or for a bad
+                ``k`` or method.
+        """
+        from .dataset import DatasetResult
+        from .influence.suspects import label_suspects
+
+        if not isinstance(result, DatasetResult):
+            raise ExplainError(
+                f"label_suspects takes a DatasetResult (from explain_dataset), got "
+                f"{type(result).__name__}."
+            )
+        return label_suspects(self, result, k, method, progress)
+
+    def browse(self, result, suspects=None):
         """A widget over a dataset run: a table of its rows (label, prediction, confidence,
         loss, each metric per method) to sort, filter and search; a click on a row explains
         that text in the heatmap, with the run's methods.
 
         Args:
             result: A ``DatasetResult`` (from ``explain_dataset``).
+            suspects: ``label_suspects(result)``'s answer, listed under the table, or ``None``.
 
         Returns:
             An ``ExplainWidget`` showing its Dataset tab.
@@ -657,7 +691,17 @@ class Explainer:
                 "This run was made with another model (its classes are "
                 f"{list(result.class_names)}): browse it with that model's explainer."
             )
-        return ExplainWidget(None, self, view="dataset", dataset=browse_payload(result))
+        payload = browse_payload(result)
+        if suspects is not None:
+            from .influence.suspects import LabelSuspects
+
+            if not isinstance(suspects, LabelSuspects):
+                raise ExplainError(
+                    "suspects takes label_suspects(result)'s answer, got "
+                    f"{type(suspects).__name__}."
+                )
+            payload["suspects"] = suspects.to_json()
+        return ExplainWidget(None, self, view="dataset", dataset=payload)
 
     def _batches(self, lengths: list[int]) -> list[list[int]]:
         """The indices of inputs of these token ``lengths`` grouped for shared passes: by

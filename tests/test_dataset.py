@@ -249,3 +249,52 @@ def test_browse_refuses_what_it_cannot_show(ex, sst):
     result = ex.explain_dataset(texts[:2], methods=["saliency_l2"], progress=False)
     with pytest.raises(ExplainError, match="made with another model"):
         other.browse(result)
+
+
+def test_label_suspects_count_the_opponents_of_each_errors_gold_label(data_dir, tmp_path):
+    """The counts are a recount of influence(text, target=label)'s opponents over the
+    misclassified rows; with 10 % of the indexed labels flipped, the flipped examples are far
+    more common among the top suspects than among the training rows."""
+    from notebook_explain.data import load_sst2
+
+    ex = Explainer.demo("gru-sst2", progress=False)
+    train = load_sst2("train", data_dir=data_dir)
+    texts, labels = train.texts[:300], list(train.labels[:300])
+    flipped = set(range(0, 300, 10))
+    noisy = [1 - y if i in flipped else y for i, y in enumerate(labels)]
+    ex.index(texts, noisy, cache_dir=tmp_path, progress=False)
+    dev = load_sst2("dev", data_dir=data_dir)
+    run = ex.explain_dataset(dev.texts[:150], dev.labels[:150], methods=["saliency_l2"],
+                             progress=False)  # fmt: skip
+    suspects = ex.label_suspects(run, k=5, progress=False)
+    wrong = [i for i, (p, y) in enumerate(zip(run.column("prediction"), run.column("label")))
+             if p != y]  # fmt: skip
+    assert suspects.examined == len(wrong) > 5
+    recount: dict[int, int] = {}
+    for i in wrong:
+        answer = ex.influence(dev.texts[i], k=5, target=run.column("label")[i], highlights=0)
+        for item in answer.opponents:
+            recount[item.index] = recount.get(item.index, 0) + 1
+    assert dict(zip(suspects.rows, suspects.counts)) == recount
+    assert list(suspects.counts) == sorted(suspects.counts, reverse=True)
+    top = suspects.rows[:15]
+    assert len(flipped & set(top)) / 15 >= 3 * len(flipped) / 300  # ≥ 3× the base rate
+    frame = suspects.to_pandas()
+    assert list(frame.index[:3]) == list(suspects.rows[:3])
+    w = ex.browse(run, suspects)
+    assert [item["row"] for item in w.dataset["suspects"]["items"]] == list(suspects.rows)
+
+
+def test_label_suspects_needs_labels_and_an_index(ex, sst):
+    texts, _ = sst
+    unlabelled = ex.explain_dataset(texts[:3], methods=["saliency_l2"], progress=False)
+    with pytest.raises(ExplainError, match="needs a run with labels"):
+        ex.label_suspects(unlabelled, progress=False)
+    labelled = ex.explain_dataset(texts[:3], [0, 1, 0], methods=["saliency_l2"], progress=False)
+    fresh = Explainer(ex.adapter.model, ex.adapter.vocab, class_names=["neg", "pos"], device="cpu")
+    with pytest.raises(ExplainError, match="No training index yet"):
+        fresh.label_suspects(labelled, progress=False)
+    with pytest.raises(ExplainError, match="k must be a positive integer"):
+        ex.label_suspects(labelled, k=0, progress=False)
+    with pytest.raises(ExplainError, match="label_suspects takes a DatasetResult"):
+        ex.label_suspects(texts)

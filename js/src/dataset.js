@@ -112,10 +112,12 @@ export function createDataset(ctx) {
   const counter = h("span", { class: "ne-muted", "data-testid": "ne-dataset-count" });
   const table = h("table", { class: "ne-dataset-table", "data-testid": "ne-dataset" });
   const hint = h("p", { class: "ne-hint" });
+  const suspects = h("section", { class: "ne-suspects", "data-testid": "ne-suspects" });
   const el = h("div", { class: "ne-dataset" }, [
     h("div", { class: "ne-bar" }, [filter, search, previous, counter, next]),
     h("div", { class: "ne-scroll-x" }, [table]),
     hint,
+    suspects,
   ]);
   let data = null;
   let order = null;
@@ -194,6 +196,7 @@ export function createDataset(ctx) {
     const raw = ctx.get("dataset");
     if (!active || !raw?.rows) return;
     if (decoded(raw)) {
+      fill(suspects, suspectList(raw.suspects));
       data = decodeDataset(raw);
       order = null;
       const filters = Object.entries(FILTERS).filter(([key]) => key !== "misclassified" || data.columns.label);
@@ -208,4 +211,32 @@ export function createDataset(ctx) {
   }
 
   return { el, update };
+}
+
+/** The training examples behind the errors (Explainer.label_suspects), most suspect first. */
+function suspectList(answer) {
+  if (!answer?.items?.length) return [];
+  return [
+    h("h4", { text: "Training examples behind the errors: label-noise suspects" }),
+    h("p", {
+      class: "ne-hint",
+      text:
+        `Each of the ${answer.examined} misclassified rows counts the training examples that most oppose its gold ` +
+        `label (${answer.method}); an example counted often may carry a wrong label.`,
+    }),
+    h(
+      "ol",
+      {},
+      answer.items
+        .slice(0, 20)
+        .map((item) =>
+          h("li", { "data-testid": "ne-suspect", "data-row": item.row }, [
+            h("span", { class: "ne-badge", text: String(item.label) }),
+            ` ×${item.count} `,
+            h("span", { class: "ne-muted", text: `training row ${item.row}: ` }),
+            h("span", { text: String(item.text) }),
+          ]),
+        ),
+    ),
+  ];
 }

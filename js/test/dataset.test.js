@@ -126,3 +126,23 @@ test("the dataset tab shows only with a dataset", () => {
   const { $$ } = mount();
   assert.ok($$(".ne-tab").find((b) => b.textContent === "Dataset").hidden);
 });
+
+test("label-noise suspects are listed under the table, as text", () => {
+  const suspects = {
+    method: "influence_function",
+    examined: 7,
+    items: [
+      { row: 12, count: 5, opposition: 0.3, text: "<b>not bold</b> a fine film", label: "negative" },
+      { row: 3, count: 2, opposition: 0.1, text: "dull", label: "positive" },
+    ],
+  };
+  const { $, $$ } = mount({ explanation: null, dataset: { ...DATASET, suspects }, view: "dataset" });
+  const items = $$('[data-testid="ne-suspect"]');
+  assert.deepEqual(
+    items.map((li) => li.getAttribute("data-row")),
+    ["12", "3"],
+  );
+  assert.match(items[0].textContent, /negative ×5 training row 12: <b>not bold<\/b> a fine film/);
+  assert.equal($('[data-testid="ne-suspects"] b'), null);
+  assert.match($('[data-testid="ne-suspects"]').textContent, /7 misclassified rows/);
+});
