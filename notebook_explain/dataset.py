@@ -220,8 +220,8 @@ class DatasetRun:
                     ]
         return pa.table(columns)
 
-    def run(self, progress: bool = True, check=None):
-        """Every chunk, computed or read from ``out``; the whole result."""
+    def run(self, progress: bool = True, check=None, engine: str = "local", workers=None):
+        """Every chunk, computed (here, or on Ray's workers) or read from ``out``."""
         import pyarrow as pa
         import pyarrow.parquet as pq
         from tqdm.auto import tqdm
@@ -234,16 +234,19 @@ class DatasetRun:
                 if self.done(start, end):
                     tables[start, end] = pq.read_table(self.part(start, end))
         resumed = sum(end - start for start, end in tables)
+        missing = [c for c in chunks if c not in tables]
+        computed = (
+            ray_chunks(self, missing, workers, check)
+            if engine == "ray"
+            else ((c, self.compute(*c, check)) for c in missing if _checked(check))
+        )
         with tqdm(
             total=len(self.texts),
             initial=resumed,
             desc="explaining the dataset",
             disable=not progress,
         ) as bar:
-            for start, end in chunks:
-                if (start, end) in tables:
-                    continue
-                table = self.compute(start, end, check)
+            for (start, end), table in computed:
                 if self.out is not None:
                     path = self.part(start, end)
                     tmp = path.with_suffix(".tmp")
@@ -253,6 +256,59 @@ class DatasetRun:
                 bar.update(end - start)
         table = pa.concat_tables([tables[c] for c in chunks])
         return DatasetResult(table, self.manifest, self.out, resumed)
+
+
+ENGINES = ("local", "ray")
+
+
+def _checked(check) -> bool:
+    """Run ``check`` (it raises to stop) between chunks too: a chunk of the gradient panel has
+    no batched pass of its own to check before."""
+    if check is not None:
+        check()
+    return True
+
+
+def ray_chunks(run: DatasetRun, chunks, workers, check):
+    """(chunk, table) for each chunk, computed by a pool of Ray actors, each holding one replica
+    of the explainer (and one GPU when the model is on one), as they finish. Ray connects to the
+    cluster ``ray.init`` (or ``RAY_ADDRESS``) names, or starts a local one."""
+    try:
+        import ray
+        from ray.util import ActorPool
+    except ImportError:
+        raise ExplainError("engine='ray' needs Ray: pip install 'notebook_explain[ray]'.") from None
+    if not chunks:
+        return
+    gpus = 1 if str(getattr(run.explainer.adapter, "device", "cpu")).startswith("cuda") else 0
+    if workers is None:
+        resource = "GPU" if gpus else "CPU"
+        workers = max(1, int(ray.cluster_resources().get(resource, 1)))
+    if not isinstance(workers, int) or workers < 1:
+        raise ExplainError(f"workers must be a positive integer, got {workers!r}.")
+    replica = ray.put(run)
+    actor = ray.remote(num_cpus=1, num_gpus=gpus)(ChunkWorker)
+    actors = [actor.remote(replica) for _ in range(min(workers, len(chunks)))]
+    try:
+        for chunk, table in ActorPool(actors).map_unordered(
+            lambda a, c: a.compute.remote(c), chunks
+        ):
+            if check is not None:
+                check()
+            yield chunk, table
+    finally:  # done, failed or stopped: the replicas go
+        for a in actors:
+            ray.kill(a)
+
+
+class ChunkWorker:
+    """One replica of a run's explainer on a Ray worker (made a Ray actor by ``ray_chunks``)."""
+
+    def __init__(self, run: DatasetRun):
+        self.run = run
+
+    def compute(self, chunk: tuple[int, int]):
+        return chunk, self.run.compute(*chunk)
 
 
 def _loss(probabilities, label: int) -> float:
@@ -412,8 +468,12 @@ def explain_dataset(
     chunk_rows: int = CHUNK_ROWS,
     progress: bool = True,
     check=None,
+    engine: str = "local",
+    workers: int | None = None,
 ) -> DatasetResult:
     """See ``Explainer.explain_dataset``."""
+    if engine not in ENGINES:
+        raise ExplainError(f"Unknown engine {engine!r}; choose one of {list(ENGINES)}.")
     require_pyarrow()
     run = DatasetRun(explainer, texts, labels, methods, metrics, out, chunk_rows)
-    return run.run(progress, check)
+    return run.run(progress, check, engine, workers)

@@ -596,6 +596,8 @@ class Explainer:
         chunk_rows: int = 256,
         progress: bool = True,
         check: Callable[[], None] | None = None,
+        engine: str = "local",
+        workers: int | None = None,
     ):
         """Explain (and optionally evaluate) every text of a dataset, into a columnar result
         written to Parquet in chunks, so that an interrupted run resumes where it stopped.
@@ -617,6 +619,11 @@ class Explainer:
             chunk_rows: Rows per Parquet part: what an interruption can lose at most.
             progress: Show a progress bar with an ETA.
             check: As for ``explain``: raise from it to stop; finished parts stay on disk.
+            engine: ``"local"`` (this process), or ``"ray"``: the chunks are computed by Ray
+                actors, each holding one replica of this explainer (one GPU each when the
+                model is on a GPU), on the cluster ``ray.init`` connected to (or a local one);
+                the result and the Parquet layout are the same, and so is resuming.
+            workers: How many Ray actors (default: the cluster's CPUs, or GPUs).
 
         Returns:
             A ``DatasetResult``: its ``table`` (pyarrow) and ``to_pandas()`` hold per text the
@@ -631,8 +638,9 @@ class Explainer:
         from .dataset import explain_dataset
 
         return explain_dataset(
-            self, texts, labels, methods, metrics, out, chunk_rows, progress, check
-        )
+            self, texts, labels, methods, metrics, out, chunk_rows, progress, check, engine,
+            workers,
+        )  # fmt: skip
 
     def label_suspects(
         self, result, k: int = 10, method: str = "influence_function", progress: bool = True
