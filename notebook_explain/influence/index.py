@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 
 from ..cache import cache_root, discard, fingerprint, store, valid
 from ..errors import ExplainError
@@ -32,7 +32,9 @@ from .hessian import InverseHessian
 from .neighbours import NeighbourSearch
 
 #: bump when a change to this module changes what the cache holds
-INDEX_VERSION = 2
+INDEX_VERSION = 3  # 3: the features in a .npy file mapped into memory
+#: the cached features: (n, H) float64, one row per training text
+FEATURES = "features.npy"
 #: the parameter subsets an index can be built for
 PARAMS = ("classifier",)
 #: ``hessian="auto"`` inverts the Hessian exactly up to this many parameters, else by CG
@@ -205,9 +207,17 @@ def encoded_rows(adapter, texts: Sequence[str]) -> list[tuple[list[int], list[in
 
 
 def head_features(
-    adapter, rows, batch_size: int, max_batch_tokens: int, progress=False, desc="indexing"
+    adapter,
+    rows,
+    batch_size: int,
+    max_batch_tokens: int,
+    progress=False,
+    desc="indexing",
+    allocate=None,
 ) -> torch.Tensor:
-    """(n, H) float64 classifier-head features of encoded rows, in length-sorted batches."""
+    """(n, H) float64 classifier-head features of encoded rows, in length-sorted batches, each
+    batch written into ``allocate(n, H)``'s array as it comes (default: one in memory; the
+    index passes a file mapped into memory, so a million rows need not fit in RAM)."""
     from tqdm.auto import tqdm
 
     order = sorted(range(len(rows)), key=lambda i: len(rows[i][0]))
@@ -222,7 +232,7 @@ def head_features(
         current.append(i)
     if current:
         batches.append(current)
-    out = [None] * len(rows)
+    out = None
     with torch.no_grad(), tqdm(total=len(rows), desc=desc, disable=not progress) as bar:
         for batch in batches:
             ids, mask, types = (
@@ -234,10 +244,22 @@ def head_features(
                 )
             )
             features = adapter.head_features(adapter.embed(ids), mask, types).double().cpu()
-            for row, i in enumerate(batch):
-                out[i] = features[row]
+            if out is None:
+                out = (allocate or _in_memory)(len(rows), features.shape[1])
+            out[batch] = features.numpy()
             bar.update(len(batch))
-    return torch.stack(out)
+    if hasattr(out, "flush"):
+        out.flush()
+    return torch.from_numpy(out)
+
+
+def _in_memory(n: int, width: int) -> np.ndarray:
+    return np.empty((n, width), dtype=np.float64)
+
+
+def _mapped_features(path: Path) -> torch.Tensor:
+    """The features file mapped into memory, copy-on-write: pages are read when used."""
+    return torch.from_numpy(np.load(path, mmap_mode="c"))
 
 
 def load_checkpoints(folder, head_name: str) -> list[Checkpoint]:
@@ -300,13 +322,18 @@ def build_index(
     from_cache = features is not None
     if not from_cache:
         rows = encoded_rows(adapter, texts)
-        features = head_features(adapter, rows, batch_size, max_batch_tokens, progress)
 
         def fill(folder):
-            save_file({"features": features}, str(folder / "features.safetensors"))
+            def on_disk(n, width):
+                return np.lib.format.open_memmap(
+                    folder / FEATURES, mode="w+", dtype=np.float64, shape=(n, width)
+                )
+
+            head_features(adapter, rows, batch_size, max_batch_tokens, progress, allocate=on_disk)
             (folder / "config.json").write_text(json.dumps({**config, "n": len(texts)}))
 
         path = store(path, fill)
+        features = _mapped_features(path / FEATURES)
     weight, bias = head.weight.detach().double().cpu(), head.bias.detach().double().cpu()
     size = weight.numel() + bias.numel()
     if hessian == "auto":
@@ -339,7 +366,10 @@ def _cached_features(path: Path, n: int) -> torch.Tensor | None:
     """The cached (n, H) features at ``path``, or None (none, or damaged: then discarded)."""
     if not valid(path):
         return None
-    features = load_file(str(path / "features.safetensors")).get("features")
+    try:
+        features = _mapped_features(path / FEATURES)
+    except (OSError, ValueError):
+        features = None
     if features is None or features.ndim != 2 or len(features) != n:
         discard(path, f"its features are not one row per training text ({n})")
         return None
