@@ -84,7 +84,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="minilm-sst2")
     parser.add_argument("--texts", type=int, default=1821, help="test sentences (all: 1821)")
-    parser.add_argument("--ig-texts", type=int, default=200)
+    parser.add_argument("--ig-texts", type=int, default=200, help="0: skip integrated gradients")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     ex = Explainer.demo(args.model, progress=False)
@@ -108,6 +108,8 @@ def main() -> None:
         .params["steps"]
     )
     few = texts[: args.ig_texts]
+    if not few:
+        return
     alternate(
         f"integrated_gradients ({steps} steps), {len(few)} texts",
         lambda: ex.explain_dataset(few, methods=["integrated_gradients"], progress=False),

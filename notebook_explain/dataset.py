@@ -3,8 +3,9 @@ Parquet, so that an interrupted run resumes where it stopped and nothing compute
 
 A run is a folder: ``manifest.json`` (what is computed: the model's weight fingerprint, the
 methods and their parameters, the metrics, and hashes of the texts and labels) and one
-``part-<start>-<end>.parquet`` per chunk of rows, each written to a temporary file and renamed
-into place when complete. A later call with the same folder and the same request reads the
+``part-<number>.parquet`` per chunk of rows, each written to a temporary file and renamed into
+place when complete. Chunks take the texts in length order (so their batches pad little) and
+the result is put back in the dataset's order. A later call with the same folder and the same request reads the
 parts that exist and computes only the missing ones; a different request is refused rather
 than mixed in.
 
@@ -33,7 +34,7 @@ GRADIENT_PANEL = ("signed_grad_input", "grad_input", "saliency_l2")
 #: rows per Parquet part: what an interruption can lose at most
 CHUNK_ROWS = 256
 MANIFEST = "manifest.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: chunks in length order, parts numbered
 
 
 def require_pyarrow():
@@ -130,12 +131,16 @@ class DatasetRun:
         }
 
     # ------------------------------------------------------------------ the folder
-    def chunks(self) -> list[tuple[int, int]]:
-        n = len(self.texts)
-        return [(s, min(n, s + self.chunk_rows)) for s in range(0, n, self.chunk_rows)]
+    def chunks(self) -> list[tuple[int, ...]]:
+        """The rows of each chunk: consecutive in length order (by characters), so that a
+        chunk's batches pad little; the plan depends on the texts only, so a resumed run
+        finds the same chunks."""
+        order = sorted(range(len(self.texts)), key=lambda i: (len(self.texts[i]), i))
+        step = self.chunk_rows
+        return [tuple(order[s : s + step]) for s in range(0, len(order), step)]
 
-    def part(self, start: int, end: int) -> Path:
-        return self.out / f"part-{start:09d}-{end:09d}.parquet"
+    def part(self, number: int) -> Path:
+        return self.out / f"part-{number:06d}.parquet"
 
     def open_folder(self) -> None:
         """Create ``out`` with its manifest, or check that the manifest there is this run's."""
@@ -170,41 +175,38 @@ class DatasetRun:
         tmp.write_text(json.dumps(self.manifest, indent=1), encoding="utf-8")
         os.replace(tmp, manifest)
 
-    def done(self, start: int, end: int) -> bool:
-        """Whether the part for rows [start, end) is on disk, complete."""
+    def done(self, number: int, rows: tuple[int, ...]) -> bool:
+        """Whether chunk ``number``'s part is on disk, complete."""
         import pyarrow.parquet as pq
 
-        path = self.part(start, end)
+        path = self.part(number)
         if not path.exists():
             return False
         try:
-            return pq.read_metadata(path).num_rows == end - start
+            return pq.read_metadata(path).num_rows == len(rows)
         except Exception:  # noqa: BLE001 - a damaged part is computed again
             return False
 
     # ------------------------------------------------------------------ computing
-    def compute(self, start: int, end: int, check=None):
-        """The pyarrow Table of rows [start, end)."""
+    def compute(self, rows: tuple[int, ...], check=None):
+        """The pyarrow Table of these rows."""
         import pyarrow as pa
 
         ex = self.explainer
-        explanations = ex.explain_many(
-            self.texts[start:end], methods=self.methods, check=check, progress=False
-        )
+        texts = [self.texts[i] for i in rows]
+        labels = None if self.labels is None else [self.labels[i] for i in rows]
+        explanations = ex.explain_many(texts, methods=self.methods, check=check, progress=False)
         columns: dict[str, list] = {
-            "row": list(range(start, end)),
-            "text": self.texts[start:end],
+            "row": list(rows),
+            "text": texts,
             "words": [list(e.words) for e in explanations],
-            "label": None if self.labels is None else self.labels[start:end],
+            "label": labels,
             "prediction": [int(np.argmax(e.probabilities)) for e in explanations],
             "confidence": [float(np.max(e.probabilities)) for e in explanations],
             "probabilities": [e.probabilities.astype(np.float32) for e in explanations],
         }
         if self.labels is not None:
-            columns["loss"] = [
-                _loss(e.probabilities, label)
-                for e, label in zip(explanations, self.labels[start:end])
-            ]
+            columns["loss"] = [_loss(e.probabilities, y) for e, y in zip(explanations, labels)]
         else:
             del columns["label"]
         for method in self.methods:
@@ -227,18 +229,18 @@ class DatasetRun:
         from tqdm.auto import tqdm
 
         chunks = self.chunks()
-        tables: dict[tuple[int, int], object] = {}
+        tables: dict[int, object] = {}
         if self.out is not None:
             self.open_folder()
-            for start, end in chunks:
-                if self.done(start, end):
-                    tables[start, end] = pq.read_table(self.part(start, end))
-        resumed = sum(end - start for start, end in tables)
-        missing = [c for c in chunks if c not in tables]
+            for number, rows in enumerate(chunks):
+                if self.done(number, rows):
+                    tables[number] = pq.read_table(self.part(number))
+        resumed = sum(len(chunks[number]) for number in tables)
+        missing = [(n, rows) for n, rows in enumerate(chunks) if n not in tables]
         computed = (
             ray_chunks(self, missing, workers, check)
             if engine == "ray"
-            else ((c, self.compute(*c, check)) for c in missing if _checked(check))
+            else ((n, self.compute(rows, check)) for n, rows in missing if _checked(check))
         )
         with tqdm(
             total=len(self.texts),
@@ -246,15 +248,15 @@ class DatasetRun:
             desc="explaining the dataset",
             disable=not progress,
         ) as bar:
-            for (start, end), table in computed:
+            for number, table in computed:
                 if self.out is not None:
-                    path = self.part(start, end)
+                    path = self.part(number)
                     tmp = path.with_suffix(".tmp")
                     pq.write_table(table, tmp)
                     os.replace(tmp, path)  # a part is there whole, or not at all
-                tables[start, end] = table
-                bar.update(end - start)
-        table = pa.concat_tables([tables[c] for c in chunks])
+                tables[number] = table
+                bar.update(table.num_rows)
+        table = pa.concat_tables([tables[n] for n in range(len(chunks))]).sort_by("row")
         return DatasetResult(table, self.manifest, self.out, resumed)
 
 
@@ -270,7 +272,7 @@ def _checked(check) -> bool:
 
 
 def ray_chunks(run: DatasetRun, chunks, workers, check):
-    """(chunk, table) for each chunk, computed by a pool of Ray actors, each holding one replica
+    """(chunk number, table) for each (number, rows) chunk, computed by a pool of Ray actors, each holding one replica
     of the explainer (and one GPU when the model is on one), as they finish. Ray connects to the
     cluster ``ray.init`` (or ``RAY_ADDRESS``) names, or starts a local one."""
     try:
@@ -307,8 +309,9 @@ class ChunkWorker:
     def __init__(self, run: DatasetRun):
         self.run = run
 
-    def compute(self, chunk: tuple[int, int]):
-        return chunk, self.run.compute(*chunk)
+    def compute(self, chunk: tuple[int, tuple[int, ...]]):
+        number, rows = chunk
+        return number, self.run.compute(rows)
 
 
 def _loss(probabilities, label: int) -> float:

@@ -88,7 +88,7 @@ def test_an_interrupted_run_resumes_and_ends_equal_to_an_uninterrupted_one(
             check=stop_in_the_third_chunk,
         )  # fmt: skip
     parts = sorted(p.name for p in out.glob("part-*.parquet"))
-    assert parts == ["part-000000000-000000004.parquet", "part-000000004-000000008.parquet"]
+    assert parts == ["part-000000.parquet", "part-000001.parquet"]
     assert not list(out.glob("*.tmp"))  # the interrupted chunk left nothing half-written
     chunks.clear()
     resumed = ex.explain_dataset(

@@ -54,7 +54,7 @@ def test_ray_gives_the_local_engines_rows(cluster, case, tmp_path):
                                 progress=False)  # fmt: skip
     same_rows(on_ray, local)
     parts = sorted(p.name for p in (tmp_path / "run").glob("part-*.parquet"))
-    assert len(parts) == 5 and parts[0] == "part-000000000-000000005.parquet"
+    assert parts == [f"part-{n:06d}.parquet" for n in range(5)]
 
 
 def test_ray_resumes_a_partial_local_run(cluster, case, tmp_path):
