@@ -117,6 +117,8 @@ class DatasetRun:
         if not isinstance(chunk_rows, int) or chunk_rows < 1:
             raise ExplainError(f"chunk_rows must be a positive integer, got {chunk_rows!r}.")
         self.chunk_rows = chunk_rows
+        if out is not None and not isinstance(out, (str, os.PathLike)):
+            raise ExplainError(f"out must be a folder path or None, got {type(out).__name__}.")
         self.out = None if out is None else Path(out)
         self.manifest = {
             "format": FORMAT_VERSION,

@@ -169,6 +169,9 @@ def test_a_folder_with_other_files_and_a_file_are_refused(ex, sst, tmp_path):
         ({"labels": [0, None]}, "label 1 is missing"),
         ({"methods": ["no_such_method"]}, "no_such_method"),
         ({"chunk_rows": 0}, "chunk_rows must be a positive integer"),
+        ({"chunk_rows": 2.5}, "chunk_rows must be a positive integer"),
+        ({"out": 12}, "out must be a folder path or None, got int"),
+        ({"labels": [0, float("nan")]}, "label 1: Unknown target class nan"),
     ],
 )
 def test_bad_input_is_named(ex, kwargs, message):
