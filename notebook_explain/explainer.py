@@ -688,7 +688,7 @@ class Explainer:
             An ``ExplainWidget`` showing its Dataset tab.
         """
         from .dataset import DatasetResult, browse_payload
-        from .widget import ExplainWidget
+        from .explanation import live_view
 
         if not isinstance(result, DatasetResult):
             raise ExplainError(
@@ -709,7 +709,7 @@ class Explainer:
                     f"{type(suspects).__name__}."
                 )
             payload["suspects"] = suspects.to_json()
-        return ExplainWidget(None, self, view="dataset", dataset=payload)
+        return live_view(None, explainer=self, view="dataset", dataset=payload)
 
     def _batches(self, lengths: list[int]) -> list[list[int]]:
         """The indices of inputs of these token ``lengths`` grouped for shared passes: by

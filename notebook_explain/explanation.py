@@ -33,6 +33,16 @@ def register_live_view(factory) -> None:
     _LIVE_VIEW = factory
 
 
+def live_view(explanation, **view):
+    """The registered live view of ``explanation`` (``None``: a view with no explanation yet,
+    such as ``Explainer.browse``'s)."""
+    if _LIVE_VIEW is None:
+        raise ExplainError(
+            "The live view is not loaded: import notebook_explain (not only its submodules)."
+        )
+    return _LIVE_VIEW(explanation, **view)
+
+
 def _frozen(array, dtype) -> np.ndarray:
     out = np.array(array, dtype=dtype, copy=True)
     out.flags.writeable = False
@@ -418,11 +428,7 @@ class Explanation(_Record):
         Returns:
             An :class:`~notebook_explain.widget.ExplainWidget`.
         """
-        if _LIVE_VIEW is None:
-            raise ExplainError(
-                "The live view is not loaded: import notebook_explain (not only its submodules)."
-            )
-        return _LIVE_VIEW(self, **view)
+        return live_view(self, **view)
 
     def to_html(self, path=None, title: str | None = None) -> str | Path:
         """A standalone HTML page with the widget's views: bundle inlined, no kernel, no network.

@@ -28,7 +28,7 @@ LAYERS = (
     ("models", ("models.*", "propagation.*")),
     ("methods", ("methods.*",)),
     ("metrics and influence", ("metrics.*", "influence.*")),
-    ("explanation", ("explanation", "record_schema", "report")),
+    ("explanation", ("explanation", "record_schema", "report", "dataset")),
     ("session and explainer", ("explainer", "session", "demo.*")),
     ("widget and export", ("widget", "export")),
     ("entry points", ("__init__", "__main__")),
