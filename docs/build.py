@@ -132,7 +132,13 @@ API = [
         ],
     ),
     ("Metrics", ["notebook_explain.metrics.evaluation.Evaluation"]),
-    ("Dataset mode", ["notebook_explain.dataset.DatasetResult"]),
+    (
+        "Dataset mode",
+        [
+            "notebook_explain.dataset.DatasetResult",
+            "notebook_explain.influence.suspects.LabelSuspects",
+        ],
+    ),
     (
         "Influence",
         [

@@ -7,9 +7,10 @@ import notebook_explain
 from notebook_explain.dataset import DatasetResult
 from notebook_explain.influence.index import TrainingIndex
 from notebook_explain.influence.result import InfluenceItem, InfluenceResult
+from notebook_explain.influence.suspects import LabelSuspects
 from notebook_explain.metrics.evaluation import Evaluation
 
-RECORDS = [Evaluation, TrainingIndex, InfluenceResult, InfluenceItem, DatasetResult]
+RECORDS = [Evaluation, TrainingIndex, InfluenceResult, InfluenceItem, DatasetResult, LabelSuspects]
 
 
 def public_names():
