@@ -36,12 +36,10 @@ STATE_TRAITS = (
 )  # fmt: skip
 
 
-def explanation_payload(explanation: Explanation | None, binary: str = "bytes") -> dict | None:
-    """The Explanation as the widget's ``explanation`` trait.
-
-    Arrays become ``{dtype, shape, data}`` with raw ``bytes`` (sent as binary buffers by the
-    widget protocol) or, with ``binary="base64"``, ``{dtype, shape, b64}`` for a static page.
-    """
+def explanation_payload(explanation: Explanation | None) -> dict | None:
+    """The Explanation as the widget's ``explanation`` trait: arrays become
+    ``{dtype, shape, data}`` with raw ``bytes`` (sent as binary buffers by the widget protocol;
+    ``base64_arrays`` makes them text for a static page)."""
     if explanation is None:
         return None
     state, buffers = explanation.to_json()
@@ -49,13 +47,11 @@ def explanation_payload(explanation: Explanation | None, binary: str = "bytes") 
     def embed(node):
         if isinstance(node, dict):
             if "buffer" in node and "dtype" in node:
-                raw = buffers[node["buffer"]]
-                packed = {"dtype": node["dtype"], "shape": node["shape"]}
-                if binary == "base64":
-                    packed["b64"] = base64.b64encode(raw).decode("ascii")
-                else:
-                    packed["data"] = raw
-                return packed
+                return {
+                    "dtype": node["dtype"],
+                    "shape": node["shape"],
+                    "data": buffers[node["buffer"]],
+                }
             return {k: embed(v) for k, v in node.items()}
         if isinstance(node, list):
             return [embed(v) for v in node]
@@ -64,7 +60,7 @@ def explanation_payload(explanation: Explanation | None, binary: str = "bytes") 
     return embed(state)
 
 
-def _base64_arrays(node):
+def base64_arrays(node):
     """A trait's ``{dtype, shape, data: bytes}`` arrays as ``{dtype, shape, b64}`` (a static page)."""
     if isinstance(node, dict):
         if isinstance(node.get("data"), bytes) and "dtype" in node:
@@ -73,9 +69,9 @@ def _base64_arrays(node):
                 "shape": node["shape"],
                 "b64": base64.b64encode(node["data"]).decode("ascii"),
             }
-        return {k: _base64_arrays(v) for k, v in node.items()}
+        return {k: base64_arrays(v) for k, v in node.items()}
     if isinstance(node, list):
-        return [_base64_arrays(v) for v in node]
+        return [base64_arrays(v) for v in node]
     return node
 
 
@@ -291,8 +287,8 @@ class ExplainWidget(anywidget.AnyWidget):
 
         state = {name: getattr(self, name) for name in STATE_TRAITS}
         state.update(
-            explanation=explanation_payload(self.value, binary="base64"),
-            dataset=_base64_arrays(self.dataset),
+            explanation=base64_arrays(explanation_payload(self.value)),
+            dataset=base64_arrays(self.dataset),
             editable=False,
             busy=False,
         )
