@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from typing import Callable, Mapping, Sequence
@@ -16,22 +17,17 @@ from .methods.base import InputSize, resolve_methods
 from .methods.context import AttributionContext, Batching
 from .methods.input_pass import InputPass
 from .methods.likelihood import Likelihoods
+from .metrics.trust import REFERENCE as LOO_CHECK
+from .metrics.trust import agreement_checks
 from .models.base import ModelAdapter, check_hooks, head_of
 from .outputs import check_output, class_probabilities
 from .spans import span_levels
 
-DEFAULT_METHODS = ("signed_grad_input", "integrated_gradients", "leave_one_out")
-#: ``show()`` adds a perturbation method or ``input_reduction`` to its defaults when it should
-#: take at most this long
-SHOW_BUDGET_SECONDS = 10.0
-#: when ``show()``'s defaults should take longer than this, the widget appears with the methods
-#: that share the input's own pass (the gradient reductions), and the rest computes behind it;
-#: a new text or target asked for in the widget shows the method on screen first the same way
+DEFAULT_METHODS = ("integrated_gradients", "signed_grad_input", "leave_one_out")
+#: a new text or target asked for in the widget shows the method on screen first, and the rest
+#: behind it, when they should take longer than this (``show()``'s own first paint is
+#: ``first_paint.plan``'s)
 FIRST_PAINT_SECONDS = 3.0
-
-
-#: what ``show()`` paints first on a long text: the methods that read the input's own pass
-_FIRST_PAINT = ("signed_grad_input",)
 
 
 def _unpipe(model, tokenizer):
@@ -65,6 +61,27 @@ def _adapter_for(model, tokenizer, device, class_names) -> ModelAdapter:
     from .models.hf import HFAdapter
 
     return HFAdapter(model, tokenizer, device=device, class_names=class_names)
+
+
+def _with_trust(explanation: Explanation) -> Explanation:
+    """``explanation`` with each result's agreement with leave-one-out added to its ``checks``
+    (``metrics.trust``), when leave-one-out is among its results."""
+    results = explanation.results
+    agreement = agreement_checks(
+        {name: explanation.scores(name) for name in results},
+        {name: result.signed for name, result in results.items()},
+    )
+    if not agreement:
+        return explanation
+    return dataclasses.replace(
+        explanation,
+        results={
+            name: dataclasses.replace(result, checks={**result.checks, LOO_CHECK: agreement[name]})
+            if name in agreement
+            else result
+            for name, result in results.items()
+        },
+    )
 
 
 def _reusable(reuse, ctx, text, text_pair, levels, resolved) -> dict[str, MethodResult]:
@@ -479,25 +496,28 @@ class Explainer:
                 info=attribution.info,
                 span_scores=attribution.span_scores,
                 reduction_steps=attribution.reduction_steps,
+                checks=attribution.checks,
             )
-        return Explanation(
-            text=text,
-            text_pair=text_pair,
-            results={name: results[name] for name in resolved},
-            tokens=encoded.tokens,
-            words=encoded.words,
-            word_index=encoded.word_index,
-            special_mask=encoded.special_mask,
-            probabilities=ctx.probabilities,
-            class_names=self.class_names,
-            target=ctx.target,
-            contrast=pass_.contrast,
-            output=output,
-            model_name=self.adapter.name,
-            head=ctx.head,
-            truncated_tokens=encoded.truncated_tokens,
-            span_levels=levels,
-            span_source=span_source,
+        return _with_trust(
+            Explanation(
+                text=text,
+                text_pair=text_pair,
+                results={name: results[name] for name in resolved},
+                tokens=encoded.tokens,
+                words=encoded.words,
+                word_index=encoded.word_index,
+                special_mask=encoded.special_mask,
+                probabilities=ctx.probabilities,
+                class_names=self.class_names,
+                target=ctx.target,
+                contrast=pass_.contrast,
+                output=output,
+                model_name=self.adapter.name,
+                head=ctx.head,
+                truncated_tokens=encoded.truncated_tokens,
+                span_levels=levels,
+                span_source=span_source,
+            )
         )
 
     def explain_many(
@@ -844,32 +864,45 @@ class Explainer:
 
         Args:
             text: The text.
-            methods: As for ``explain``. By default the gradient methods of
-                ``DEFAULT_METHODS``, and its perturbation methods and ``input_reduction`` (the
-                reduction stepper) when ``estimate`` says each takes at most
-                ``SHOW_BUDGET_SECONDS`` (else the widget computes them on request: "add
-                method", the reduction tab); perturbations remove whole words
-                (``unit="word"``) where some word spans several tokens.
+            methods: As for ``explain``. By default (``first_paint.plan``): first the map that
+                is faithful on this model, chosen by measurement (of the methods fast enough for
+                this text, the one that agrees best with leave-one-out on a few calibration
+                sentences, once per model), then the other methods of ``DEFAULT_METHODS`` and
+                ``input_reduction`` whose cost, counted in rows through the model, fits
+                ``first_paint.SHOW_BUDGET`` (the rest the widget computes on request);
+                perturbations remove whole words (``unit="word"``) where some word spans
+                several tokens. The widget says why the first map was chosen.
             target: As for ``explain``.
             evaluate: Also compute each method's faithfulness up front (what the widget's
                 Faithfulness button does).
-
-        On a text whose default methods should take longer than ``FIRST_PAINT_SECONDS``, the
-        widget is returned with ``signed_grad_input`` (one backward pass) while its session
-        computes the rest off the comm thread, with its progress line and Cancel button
-        (``widget.session.wait()`` waits for it).
             **kwargs: Go to ``explain``.
+
+        When the default methods cost more than ``first_paint.FIRST_PAINT_BUDGET``, the widget
+        is returned with the first map while its session computes the rest off the comm thread,
+        with its progress line and Cancel button (``widget.session.wait()`` waits for it).
 
         Returns:
             The ``ExplainWidget``.
         """
-        later = None
+        from .first_paint import plan
+
+        later, view = None, {}
         if methods is None:
-            methods, seconds = self._show_defaults(text, kwargs.get("text_pair"))
-            if seconds > FIRST_PAINT_SECONDS and not evaluate:
-                later, methods = methods, {n: p for n, p in methods.items() if n in _FIRST_PAINT}
+            first = plan(
+                self,
+                self._check_text(text),
+                kwargs.get("text_pair"),
+                self._defaults(text, kwargs.get("text_pair")),
+            )
+            methods = first.methods
+            view = {
+                "method": first.first,
+                "painted_first": {"method": first.first, "reason": first.reason},
+            }
+            if not first.fits and not evaluate:
+                later, methods = methods, {first.first: methods[first.first]}
         explanation = self.explain(text, methods=methods, target=target, **kwargs)
-        widget = explanation.widget(explainer=self, evaluate=evaluate)
+        widget = explanation.widget(explainer=self, evaluate=evaluate, **view)
         if later:  # the widget's session computes the rest off the comm thread, keeping these
             request = {"type": "explain", "text": text, "methods": later, "confirmed": True}
             widget.session.handle(
@@ -877,26 +910,16 @@ class Explainer:
             )
         return widget
 
-    def _show_defaults(self, text: str, text_pair: str | None) -> tuple[dict[str, dict], float]:
-        """``show``'s methods and their estimated seconds: the gradient methods of
-        ``DEFAULT_METHODS`` always; its perturbation methods and ``input_reduction`` when their
-        estimate fits ``SHOW_BUDGET_SECONDS`` (else the widget computes them on request),
-        perturbing whole words (``unit="word"``) where some word spans several tokens, since
-        the widget shows words."""
+    def _defaults(self, text: str, text_pair: str | None) -> dict[str, dict]:
+        """``DEFAULT_METHODS`` and ``input_reduction``, perturbing whole words (``unit="word"``)
+        where some word of ``text`` spans several tokens, since the widget shows words."""
         encoded = self.adapter.encode(self._check_text(text), text_pair)
         words = encoded.word_index[encoded.word_index >= 0]
         split_words = len(words) > len(np.unique(words))
-        methods = {
+        return {
             name: {"unit": "word"} if split_words and "unit" in get_method(name).params else {}
             for name in [*DEFAULT_METHODS, "input_reduction"]
         }
-        cost = self.estimate(text, methods, text_pair)
-        chosen = {
-            name: params
-            for name, params in methods.items()
-            if get_method(name).family == "gradient" or cost[name]["seconds"] <= SHOW_BUDGET_SECONDS
-        }
-        return chosen, sum(cost[name]["seconds"] for name in chosen)
 
     # ---------------------------------------------------------------- influence
     def index(

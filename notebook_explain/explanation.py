@@ -85,6 +85,10 @@ class MethodResult(_Record):
     span_scores: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
     #: input_reduction's path, one step per deleted token (see ``Explanation.reduction``)
     reduction_steps: tuple[Mapping[str, Any], ...] = ()
+    #: how far these scores can be trusted on this input, by check name: an identity the method
+    #: obeys (``methods.identity``) and the agreement with leave-one-out (``metrics.trust``),
+    #: each a dict of its figures with ``ok``
+    checks: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self):
         object.__setattr__(self, "scores", _frozen(self.scores, np.float32))
@@ -94,6 +98,8 @@ class MethodResult(_Record):
         object.__setattr__(self, "span_scores", _frozen_mapping(spans))
         steps = tuple(_frozen_mapping(step) for step in self.reduction_steps)
         object.__setattr__(self, "reduction_steps", steps)
+        checks = {k: _frozen_mapping(dict(v)) for k, v in self.checks.items()}
+        object.__setattr__(self, "checks", _frozen_mapping(checks))
 
 
 @dataclass(frozen=True)
@@ -336,6 +342,7 @@ class Explanation(_Record):
                     "info": dict(r.info),
                     "span_scores": {k: list(v) for k, v in r.span_scores.items()},
                     "reduction_steps": [dict(step) for step in r.reduction_steps],
+                    "checks": {k: dict(v) for k, v in r.checks.items()},
                 }
                 for r in self.results.values()
             ],
@@ -375,6 +382,7 @@ class Explanation(_Record):
                 r["info"],
                 r.get("span_scores", {}),
                 r.get("reduction_steps", ()),
+                r.get("checks", {}),
             )
             for r in state["results"]
         }
@@ -413,6 +421,34 @@ class Explanation(_Record):
         units = self.words if level == "word" else self.tokens
         columns = {level: list(units)}
         columns.update({m: self.scores(m, level) for m in self.methods})
+        return dataframe(columns)
+
+    def trust(self):
+        """How far each map can be trusted on this input: one row per method and check (pandas
+        is an optional dependency).
+
+        The checks are the method's own identity (completeness for integrated gradients,
+        summation-to-delta for DeepLIFT, efficiency for Shapley and Owen values; see
+        ``methods.identity``) and its agreement with leave-one-out on this input (when
+        leave-one-out was computed; see ``metrics.trust``), the figures the widget's trust line
+        shows.
+
+        Returns:
+            A DataFrame with columns ``method``, ``check``, ``ok``, ``value`` (the identity's
+            relative gap, or the Pearson r with leave-one-out) and ``detail`` (the check's
+            other figures).
+        """
+        from .tabular import dataframe
+
+        columns: dict[str, list] = {"method": [], "check": [], "ok": [], "value": [], "detail": []}
+        for name, result in self.results.items():
+            for kind, check in result.checks.items():
+                figures = dict(check)
+                columns["method"].append(name)
+                columns["check"].append(figures.pop("what", kind))
+                columns["ok"].append(figures.pop("ok"))
+                columns["value"].append(figures.pop("pearson", figures.pop("relative", None)))
+                columns["detail"].append(figures)
         return dataframe(columns)
 
     # ------------------------------------------------------------------ display

@@ -152,6 +152,10 @@ def check_record(state, buffers) -> None:
         if not math.isfinite(seconds):
             _fail(f"{field}.seconds", "is not finite")
         _expect(result.get("info", {}), Mapping, f"{field}.info", "a dict")
+        checks = _expect(result.get("checks", {}), Mapping, f"{field}.checks", "a dict")
+        for name, check in checks.items():
+            _expect(check, Mapping, f"{field}.checks.{name}", "a dict")
+            _expect(check.get("ok"), bool, f"{field}.checks.{name}.ok", "true or false")
         own = _expect(result.get("span_scores", {}), Mapping, f"{field}.span_scores", "a dict")
         for level, values in own.items():
             spans = levels.get(level)

@@ -26,15 +26,20 @@ class Param:
     choices: tuple | None = None
     low: float | None = None
     high: float | None = None
+    #: named values accepted beside the numbers in [low, high] (``"auto"``); the numbers are
+    #: integers when the default is one of these words
+    words: tuple = ()
 
     def check(self, owner: str, name: str, value):
+        if isinstance(value, str) and value in self.words:
+            return value
         if self.choices is not None:
             if value not in self.choices:
                 raise ExplainError(
                     f"{owner}: {name}={value!r} is not allowed; choose one of {list(self.choices)}."
                 )
             return value
-        kind = type(self.default)
+        kind = int if self.default in self.words else type(self.default)
         if isinstance(value, float) and not math.isfinite(value):
             raise ExplainError(f"{owner}: {name} must be a finite number, got {value!r}.")
         if kind is int and isinstance(value, float) and value.is_integer():
@@ -42,7 +47,8 @@ class Param:
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)  # JSON (and the widget) cannot tell 1 from 1.0
         if not isinstance(value, kind) or isinstance(value, bool) != isinstance(self.default, bool):
-            raise ExplainError(f"{owner}: {name} must be {kind.__name__}, got {value!r}.")
+            either = "".join(f" or {w!r}" for w in self.words)
+            raise ExplainError(f"{owner}: {name} must be {kind.__name__}{either}, got {value!r}.")
         if (self.low is not None and value < self.low) or (
             self.high is not None and value > self.high
         ):
@@ -56,6 +62,7 @@ class Param:
             "choices": list(self.choices) if self.choices is not None else None,
             "low": self.low,
             "high": self.high,
+            "words": list(self.words),
         }
 
 

@@ -32,7 +32,7 @@ VIEWS = ("heatmap", "compare", "reduction", "influence", "dataset")
 STATE_TRAITS = (
     "explanation", "methods", "method", "compare", "level", "threshold", "top_k", "selected_token",
     "view", "reduction_step", "influence", "evaluation", "sanity", "dataset", "editable", "busy",
-    "status", "error",
+    "status", "error", "painted_first",
 )  # fmt: skip
 
 
@@ -131,6 +131,9 @@ class ExplainWidget(anywidget.AnyWidget):
     confirm = traitlets.Dict().tag(sync=True)
     #: a dataset run to browse (``dataset.browse_payload``: binary columns; ``{}``: none)
     dataset = traitlets.Dict().tag(sync=True)
+    #: why ``show()`` painted this map first (``first_paint.plan``): ``{"method", "reason"}``;
+    #: ``{}`` when the methods were given
+    painted_first = traitlets.Dict().tag(sync=True)
     editable = traitlets.Bool(False).tag(sync=True)
     busy = traitlets.Bool(False).tag(sync=True)
     status = traitlets.Unicode("").tag(sync=True)

@@ -31,6 +31,35 @@ FAMILIES = {
     "llama": ("llama", "LlamaConfig", "LlamaForSequenceClassification", {}),
     "qwen2": ("gpt2", "Qwen2Config", "Qwen2ForSequenceClassification", {}),
 }
+#: decoder families whose attention or norms differ from Llama's (sliding windows, soft caps,
+#: q/k norms, parallel blocks, ALiBi): the identity checks run on them too
+#: (``tests/test_identity_checks.py``, ``benchmarks/ig_auto.py``)
+DECODER_FAMILIES = {
+    "mistral": (
+        "llama",
+        "MistralConfig",
+        "MistralForSequenceClassification",
+        {"sliding_window": 8},
+    ),
+    "gemma2": (
+        "llama",
+        "Gemma2Config",
+        "Gemma2ForSequenceClassification",
+        {"head_dim": 16, "sliding_window": 8, "attn_logit_softcapping": 50.0},
+    ),
+    "gemma3": (
+        "llama",
+        "Gemma3TextConfig",
+        "Gemma3TextForSequenceClassification",
+        {"head_dim": 16, "sliding_window": 8},
+    ),
+    "qwen3": ("llama", "Qwen3Config", "Qwen3ForSequenceClassification", {"head_dim": 16}),
+    "olmo2": ("llama", "Olmo2Config", "Olmo2ForSequenceClassification", {}),
+    "gpt-neox": ("gpt2", "GPTNeoXConfig", "GPTNeoXForSequenceClassification", {}),
+    "gpt-j": ("gpt2", "GPTJConfig", "GPTJForSequenceClassification", {"rotary_dim": 8}),
+    "falcon": ("gpt2", "FalconConfig", "FalconForSequenceClassification", {}),
+    "bloom": ("gpt2", "BloomConfig", "BloomForSequenceClassification", {}),
+}
 
 #: tokenizer kind → (special tokens in id order, single template, pair template)
 TEMPLATES = {
@@ -88,8 +117,12 @@ def bpe_tokenizer(corpus, kind: str):
     return PreTrainedTokenizerFast(tokenizer_object=tok, **options)
 
 
+def _family(family: str):
+    return FAMILIES[family] if family in FAMILIES else DECODER_FAMILIES[family]
+
+
 def tokenizer_for(family: str, corpus, wordpiece):
-    kind = FAMILIES[family][0]
+    kind = _family(family)[0]
     return wordpiece if kind == "wordpiece" else bpe_tokenizer(corpus, kind)
 
 
@@ -145,7 +178,16 @@ def _config_options(family: str, tokenizer) -> dict:
         options = {"n_embd": 32, "n_layer": 2, "n_head": 2, "n_positions": 128}
         if family == "gpt2-no-pad":
             ids.pop("pad_token_id", None)
-    else:  # llama, qwen2
+    elif family == "gpt-j":
+        options = {"n_embd": 32, "n_layer": 2, "n_head": 2, "n_positions": 256}
+    elif family == "bloom":
+        options = {"hidden_size": 32, "n_layer": 2, "n_head": 2}
+    elif family in ("gpt-neox", "falcon"):
+        options = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2}
+        options.update({"intermediate_size": 64, "max_position_embeddings": 256})
+        if family == "falcon":
+            del options["intermediate_size"], options["max_position_embeddings"]
+    else:  # llama, qwen2 and the Llama-like decoders
         options = {
             "hidden_size": 32,
             "intermediate_size": 64,
@@ -165,7 +207,7 @@ def build_model(family: str, tokenizer, head: str = "single_label", num_labels: 
     from transformers.utils import logging
 
     logging.set_verbosity_error()
-    _, config_class, model_class, extra = FAMILIES[family]
+    _, config_class, model_class, extra = _family(family)
     problem = {
         "single_label": "single_label_classification",
         "multi_label": "multi_label_classification",

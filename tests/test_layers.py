@@ -29,7 +29,7 @@ LAYERS = (
     ("methods", ("methods.*",)),
     ("metrics and influence", ("metrics.*", "influence.*")),
     ("explanation", ("explanation", "record_schema", "report", "dataset")),
-    ("session and explainer", ("explainer", "session", "demo.*")),
+    ("session and explainer", ("explainer", "session", "first_paint", "demo.*")),
     ("widget and export", ("widget", "export")),
     ("entry points", ("__init__", "__main__")),
 )

@@ -4,6 +4,7 @@ uncorrelated with the original; the weights are restored."""
 
 import numpy as np
 import pytest
+import torch
 from conftest import SENTENCES, make_word_model
 
 from notebook_explain import Explainer, ExplainError
@@ -58,3 +59,22 @@ def test_a_map_that_ignores_the_model_is_flagged(vocab):
         explainer.sanity_check(SENTENCES[0], ["random"], mode="sideways")
     with pytest.raises(ExplainError, match="seed must be a non-negative integer"):
         explainer.sanity_check(SENTENCES[0], ["random"], seed=-1)
+
+
+def test_a_map_mirrored_by_the_output_layer_is_kept_not_changed(vocab):
+    """Negating the target row of a GRU's output layer negates S_y and every gradient of it:
+    the signed map is mirrored exactly (ρ = −1), yet it ranks the same words as important, so
+    the check (on absolute values, as Adebayo et al.) reads it as kept (ρ = 1), not changed."""
+    from notebook_explain.metrics.sanity import SURVIVES, _correlations
+
+    model = make_word_model("gru", vocab, seed=2, hidden_dim=16)
+    explainer = Explainer(model, vocab)
+    requested = {"signed_grad_input": {}, "integrated_gradients": {"steps": 64}}
+    original = explainer.explain(SENTENCES[1], methods=requested, target=0)
+    with torch.no_grad():
+        model.output.weight[0].neg_()
+        model.output.bias[0].neg_()
+    absolute, signed = _correlations(explainer, SENTENCES[1], requested, original, {"target": 0})
+    np.testing.assert_allclose(signed, [-1.0, -1.0], atol=1e-6)
+    np.testing.assert_allclose(absolute, [1.0, 1.0], atol=1e-6)
+    assert min(absolute) >= SURVIVES

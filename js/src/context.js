@@ -9,6 +9,7 @@ export const TRAITS = [
   "method",
   "compare",
   "pending",
+  "painted_first",
   "level",
   "threshold",
   "top_k",

@@ -80,6 +80,7 @@ export function prepareExplanation(raw) {
       params: r.params ?? {},
       seconds: Number(r.seconds ?? 0),
       info: r.info ?? {},
+      checks: r.checks && typeof r.checks === "object" ? r.checks : {},
       reductionSteps: Array.isArray(r.reduction_steps) ? r.reduction_steps : [],
       levels,
     };

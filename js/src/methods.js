@@ -6,6 +6,7 @@ import { tracker } from "./context.js";
 import { fill, h } from "./dom.js";
 import { currentMethods } from "./explanation.js";
 import { paramControl } from "./params.js";
+import { firstPaintNote, trustChips } from "./trust.js";
 
 const CAVEAT =
   "Caution: these scores are not a faithful attribution. They show where the model looks, not why it " +
@@ -53,6 +54,7 @@ export function createMethodPanel(ctx) {
   const runtime = h("span", { class: "ne-muted" });
   const info = h("div", { class: "ne-method-info" });
   const caveat = h("div", { class: "ne-caveat", role: "note", text: CAVEAT, hidden: true });
+  const trust = h("div", { class: "ne-trust-line", "data-testid": "ne-trust-line" });
   const params = h("div", { class: "ne-params" });
   const recompute = h("button", { type: "button", text: "Recompute", onclick: () => recomputeWith(readParams()) });
   const hint = h("span", { class: "ne-hint" });
@@ -64,6 +66,7 @@ export function createMethodPanel(ctx) {
       add,
       runtime,
     ]),
+    trust,
     caveat,
   ]);
   const details = h("div", { class: "ne-method-card" }, [
@@ -74,6 +77,7 @@ export function createMethodPanel(ctx) {
   let controls = [];
   const optionsChanged = tracker();
   const cardChanged = tracker();
+  const trustChanged = tracker();
 
   function readParams() {
     try {
@@ -113,6 +117,9 @@ export function createMethodPanel(ctx) {
         ]);
       }
       select.value = result.name;
+      const paintedFirst = ctx.get("painted_first");
+      if (trustChanged(result, paintedFirst)) fill(trust, [...trustChips(result), firstPaintNote(paintedFirst, result)]);
+      trust.hidden = trust.childElementCount === 0;
       previous.disabled = next.disabled = exp.results.length < 2;
       if (cardChanged(result, registered)) {
         const meta = ctx.metadata(result.name);

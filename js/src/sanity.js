@@ -72,7 +72,7 @@ export function createSanity(ctx) {
           h("thead", {}, [
             h("tr", {}, [
               h("th", { text: "method" }),
-              h("th", { text: `ρ as ${stages} layers are randomised (${check.mode})` }),
+              h("th", { text: `ρ of |scores| as ${stages} layers are randomised (${check.mode})` }),
               h("th", { text: "all" }),
               h("th", { text: "" }),
             ]),

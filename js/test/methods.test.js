@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import test from "node:test";
-import { mount, setValue } from "../testing/helpers.js";
+import { makeExplanation, mount, setValue } from "../testing/helpers.js";
 
 const paramInput = ($, name) => $(`.ne-params [name="${name}"]`);
 
@@ -122,4 +122,59 @@ test("methods still computing are listed greyed in the select, not offered to ad
   model.set("pending", []);
   assert.ok(!$$('[data-testid="ne-method-select"] option').some((o) => o.value === "leave_one_out"));
   assert.ok([...$(".ne-add-method").options].some((o) => o.value === "leave_one_out"));
+});
+
+test("a number parameter that also takes a word ('auto') accepts either, and names both when wrong", async () => {
+  const { paramControl } = await import("../src/params.js");
+  const spec = { default: "auto", help: "steps", choices: null, low: 1, high: 2000, words: ["auto"] };
+  const control = paramControl("integrated_gradients", "steps", spec, "auto");
+  const input = control.el.querySelector("input");
+  assert.equal(input.value, "auto");
+  assert.equal(control.read(), "auto");
+  input.value = "64";
+  assert.equal(control.read(), 64);
+  input.value = "lots";
+  assert.throws(control.read, /steps must be an integer in \[1, 2000\] or "auto"/);
+});
+
+const checked = (checks) =>
+  makeExplanation({
+    results: [
+      {
+        name: "integrated_gradients",
+        family: "gradient",
+        signed: true,
+        scores: [0, 0.05, 0.1, -0.02, 0.3, 0.25, 0.15, 0.6, 0],
+        params: {},
+        seconds: 0.1,
+        info: {},
+        checks,
+      },
+    ],
+  });
+
+test("the trust line shows each check with ✓ or ⚠, and says in words when a map runs against leave-one-out", () => {
+  const { $$ } = mount({
+    explanation: checked({
+      identity: { what: "completeness", relative: 0.004, steps: 32, ok: true },
+      leave_one_out: { what: "agreement with leave-one-out", pearson: -0.26, ok: false, contradicts: true },
+    }),
+  });
+  const chips = $$(".ne-trust").map((c) => c.textContent);
+  assert.equal(chips.length, 2);
+  assert.match(chips[0], /^✓ completeness gap 0\.40 %, 32 steps$/);
+  assert.match(chips[1], /^⚠ runs against leave-one-out \(r = −0\.26\)/);
+  assert.equal($$(".ne-trust-warn").length, 1);
+});
+
+test("a map with no checks shows no trust line; the first-paint reason shows under the first map only", () => {
+  const reason = "integrated_gradients is shown first: it agrees best with leave-one-out.";
+  const { $, model } = mount({
+    explanation: makeExplanation(),
+    painted_first: { method: "integrated_gradients", reason },
+  });
+  assert.equal($(".ne-first-paint").textContent, reason);
+  model.set("method", "grad_norm");
+  assert.equal($(".ne-first-paint"), null);
+  assert.ok($('[data-testid="ne-trust-line"]').hidden);
 });

@@ -271,6 +271,7 @@ export function makeState(overrides = {}) {
     method: explanation?.results[0]?.name ?? "",
     compare: explanation?.results.map((r) => r.name) ?? [],
     pending: [],
+    painted_first: {},
     level: "word",
     threshold: 0,
     top_k: 100,

@@ -295,7 +295,7 @@ def _load_adapter(cfg, path, info, device):
 
         from ..models.hf import HFAdapter
 
-        model = AutoModelForSequenceClassification.from_pretrained(path)
+        model = AutoModelForSequenceClassification.from_pretrained(path).eval()
         adapter = HFAdapter(
             model, AutoTokenizer.from_pretrained(path), device=device, class_names=names
         )
@@ -308,6 +308,7 @@ def _load_adapter(cfg, path, info, device):
 
         model = WordClassifier(**json.loads((path / "model_config.json").read_text()))
         model.load_state_dict(load_file(str(path / "model.safetensors")))
+        model.eval()  # handed out as a trained model is used: dropout off
         vocab = WordVocab.from_json(json.loads((path / "vocab.json").read_text()))
         adapter = WordModelAdapter(model, vocab, device=device, class_names=names)
     adapter.name = cfg["name"]

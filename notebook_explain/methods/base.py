@@ -40,6 +40,8 @@ class Attribution:
     info: dict = field(default_factory=dict)
     span_scores: dict[str, list[float]] = field(default_factory=dict)
     reduction_steps: list[dict] = field(default_factory=list)
+    #: the identities checked on this call (``identity.identity_check``), by name
+    checks: dict[str, dict] = field(default_factory=dict)
 
 
 #: the ``layer`` parameter of the methods that attribute at an inner layer's output too

@@ -10,7 +10,10 @@ that the gradient g w.r.t. the word embeddings carries the rule's multipliers. P
   Special tokens ([CLS], [SEP]) are inputs like any other and keep their relevance.
 * ``deeplift``: C_i = Σ_d (e_id − ē_id) · g_id against the reference ē of integrated gradients'
   ``baseline`` (special tokens keep their embedding, so they score 0). Summation-to-delta:
-  Σ_i C_i = S_y(x) − S_y(ē) up to float rounding, reported as ``summation_gap``.
+  Σ_i C_i = S_y(x) − S_y(ē) when the rules are exact for every op of the model. It is checked on
+  every call (``identity.py``): where it fails (an op the rules do not linearise exactly on
+  this model), DeepLIFT refuses the input with an ``ExplainError`` instead of returning scores
+  that do not add up.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from ..errors import ExplainError
 from ..models.base import EMBEDDINGS, PROPAGATION
 from ..propagation import EpsilonRule, RescaleRule, Rule
 from .base import Attribution, Method, Param, register
+from .identity import identity_check, refuse_unless_exact
 from .integrated_gradients import BASELINES, baseline_embeddings
 
 
@@ -125,13 +129,27 @@ class DeepLift(Method):
         grad, logits = _rule_gradient(ctx, torch.cat([x, reference]), RescaleRule(1))
         scores = _token_sums(x[0] - reference[0], grad)
         output_input, output_baseline = float(logits[0]), float(logits[1])
+        check = identity_check(
+            "summation-to-delta",
+            scores.sum(),
+            output_input - output_baseline,
+            output_input,
+            output_baseline,
+        )
+        refuse_unless_exact(
+            self.name,
+            check,
+            "integrated_gradients with the same baseline explains the same difference exactly "
+            "(its steps are refined until it adds up), and lrp conserves relevance",
+        )
         return Attribution(
             scores,
             {
                 "output_input": output_input,
                 "output_baseline": output_baseline,
-                "summation_gap": float(scores.sum()) - (output_input - output_baseline),
+                "summation_gap": check["gap"],
             },
+            checks={"identity": check},
         )
 
 

@@ -9,7 +9,10 @@ marginal contribution over uniformly random orders π of the words:
 estimated by sampling (Castro, Gómez & Tejada 2009; Štrumbelj & Kononenko 2014), each order
 followed by its reverse (antithetic pairs, which cancel much of the variance: Mitchell et al.
 2022). Along one order the marginal contributions telescope, so Σ_i φ_i = v(all) − v(∅) holds for
-every sample: the efficiency gap reported in ``info`` is float rounding only. The standard error
+every sample: the efficiency gap is float rounding only, unless the full input's value v(all)
+(read from the input's own pass) and the coalitions' values disagree, as a model whose output
+depends on padding or batching would make them. It is checked on every call, and a gap beyond
+``identity.TOLERANCE`` refuses the input. The standard error
 of each φ_i is taken over the antithetic pairs' means.
 
 The Owen value (Owen 1977) is the same expectation over the orders that keep every clause's and
@@ -31,6 +34,7 @@ from ..errors import ExplainError
 from ..models.base import EMBEDDINGS
 from .base import Attribution, Method, Param, register
 from .context import REMOVALS
+from .identity import identity_check, refuse_unless_exact
 
 
 def _shuffled(rng: np.random.Generator, groups: list) -> list:
@@ -128,16 +132,25 @@ class PermutationValues(Method):
         pairs = marginals.reshape(-1, 2, n).mean(1)
         # one antithetic pair has no spread to estimate: its standard error is undefined (None)
         error = pairs.std(0, ddof=1) / math.sqrt(len(pairs)) if len(pairs) > 1 else None
+        check = identity_check("efficiency", phi.sum(), full - empty, full, empty)
+        refuse_unless_exact(
+            self.name,
+            check,
+            "the model's output for the whole input differs between its own pass and the "
+            "batched coalitions (padding or batching changes it); report this model's family",
+        )
         tokens = np.bincount(word_index[word_index >= 0], minlength=n)
         scores = np.where(word_index >= 0, phi[word_index] / tokens[word_index], 0.0)
         return Attribution(
             scores,
             {
                 "orders": len(orders),
+                "output_input": float(full),
                 "output_empty": float(empty),
-                "efficiency_gap": float(phi.sum() - (full - empty)),
+                "efficiency_gap": check["gap"],
                 "standard_error": None if error is None else [float(e) for e in error],
             },
+            checks={"identity": check},
         )
 
 

@@ -8,10 +8,15 @@ the top down: *cascading* randomises the top layer, then the top two, and so on 
 embeddings; *independent* randomises one layer at a time. A randomised tensor is re-drawn from a
 normal distribution with its own mean and standard deviation (so a LayerNorm's constant gain
 stays constant, as at initialisation). At each stage every method explains the same input and
-target again, and the Spearman rank correlation of its word scores with the original ones is
-reported; the first stage, "none", randomises nothing and re-runs the methods as they are (every
-correlation 1 for a deterministic method). A method whose median correlation over the
-randomised stages is at least ``SURVIVES`` is flagged. The model's weights are restored after.
+target again, and the Spearman rank correlation of the *absolute values* of its word scores
+with the original ones is reported, as Adebayo et al. do (§3, "we use the absolute value ...
+since the sign of an attribution can flip"): randomising a two-class output layer alone can
+mirror a map (every sign flipped, the ranking reversed), and a mirrored map still shows the same
+words as important, so it has not "changed". The signed correlation is kept beside it. The first
+stage, "none", randomises nothing and re-runs the methods as they are (every correlation 1 for a
+deterministic method). A method whose median absolute-value correlation over the randomised
+stages is at least ``SURVIVES`` is flagged. The model's weights are restored after; no other
+request can use the model meanwhile (the check holds its inference context throughout).
 """
 
 from __future__ import annotations
@@ -33,14 +38,16 @@ SURVIVES = 0.5
 
 @dataclass(frozen=True)
 class SanityCheck:
-    """Per method, the Spearman correlation of its word scores with the original ones at each
-    stage (``stages[0]`` is "none"; later stages name the layer randomised, cumulatively in
-    cascading mode)."""
+    """Per method, the Spearman correlation of its word scores' absolute values with the
+    original ones' at each stage (``stages[0]`` is "none"; later stages name the layer
+    randomised, cumulatively in cascading mode), and of the signed scores
+    (``signed_correlations``)."""
 
     mode: str
     stages: tuple[str, ...]
     correlations: Mapping[str, np.ndarray]
     flagged: tuple[str, ...]
+    signed_correlations: Mapping[str, np.ndarray]
 
     def to_json(self) -> dict:
         """Plain JSON (nan as null): the widget's ``sanity`` trait."""
@@ -48,22 +55,30 @@ class SanityCheck:
             "mode": self.mode,
             "stages": list(self.stages),
             "methods": list(self.correlations),
-            "correlations": {
-                m: [None if math.isnan(v) else float(v) for v in values]
-                for m, values in self.correlations.items()
-            },
+            "correlations": _plain(self.correlations),
+            "signed_correlations": _plain(self.signed_correlations),
             "flagged": list(self.flagged),
             "survives": SURVIVES,
         }
 
     def __repr__(self) -> str:
         width = max(len(m) for m in self.correlations)
-        lines = [f"SanityCheck({self.mode}: {len(self.stages) - 1} layers randomised, top down)"]
+        lines = [
+            f"SanityCheck({self.mode}: {len(self.stages) - 1} layers randomised, top down; "
+            "Spearman ρ of |scores| with the original)"
+        ]
         for method, values in self.correlations.items():
             shown = " ".join("  nan" if math.isnan(v) else f"{v:+.2f}" for v in values)
             mark = "  ← survives randomisation" if method in self.flagged else ""
             lines.append(f"  {method:<{width}}  {shown}{mark}")
         return "\n".join(lines)
+
+
+def _plain(correlations) -> dict:
+    return {
+        m: [None if math.isnan(v) else float(v) for v in values]
+        for m, values in correlations.items()
+    }
 
 
 def layer_groups(named_parameters) -> list[tuple[str, list[torch.nn.Parameter]]]:
@@ -95,6 +110,11 @@ def sanity_check(
         raise ExplainError(f"Unknown mode {mode!r}. Choose one of: {', '.join(MODES)}.")
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ExplainError(f"seed must be a non-negative integer, got {seed!r}.")
+    with explainer.adapter.inference():  # no other request runs on the randomised weights
+        return _sanity_check(explainer, text, methods, mode, seed, on_progress, explain_kwargs)
+
+
+def _sanity_check(explainer, text, methods, mode, seed, on_progress, explain_kwargs):
     original = explainer.explain(text, methods=methods, **explain_kwargs)
     explain_kwargs = {**explain_kwargs, "target": original.target}
     requested = {name: dict(original.result(name).params) for name in original.methods}
@@ -116,10 +136,12 @@ def sanity_check(
     finally:
         for (_, params), copies in zip(groups, saved):
             _restore(params, copies)
-    table = np.array(rows).T  # (methods, stages)
-    correlations = dict(zip(requested, table))
+    table = np.array(rows)  # (stages, 2: absolute and signed, methods)
+    correlations = dict(zip(requested, table[:, 0].T))
     flagged = tuple(m for m, values in correlations.items() if np.nanmedian(values[1:]) >= SURVIVES)
-    return SanityCheck(mode, tuple(stages), correlations, flagged)
+    return SanityCheck(
+        mode, tuple(stages), correlations, flagged, dict(zip(requested, table[:, 1].T))
+    )
 
 
 def _restore(parameters, copies) -> None:
@@ -128,6 +150,10 @@ def _restore(parameters, copies) -> None:
             p.copy_(copy)
 
 
-def _correlations(explainer, text, requested, original, explain_kwargs) -> list[float]:
+def _correlations(explainer, text, requested, original, explain_kwargs) -> list[list[float]]:
+    """[the absolute values' correlations, the signed ones'], one per method."""
     again = explainer.explain(text, methods=requested, **explain_kwargs)
-    return [spearman(original.scores(m), again.scores(m)) for m in requested]
+    return [
+        [spearman(np.abs(original.scores(m)), np.abs(again.scores(m))) for m in requested],
+        [spearman(original.scores(m), again.scores(m)) for m in requested],
+    ]

