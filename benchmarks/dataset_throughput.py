@@ -34,7 +34,7 @@ def raw_gradient_panel(ex: Explainer, texts: list[str]) -> None:
     encoded = [adapter.encode(t) for t in texts]
     side = getattr(adapter, "padding_side", "right") or "right"
     with adapter.inference():
-        for group in ex._batches([e.length for e in encoded]):
+        for group in ex.engine.batches([e.length for e in encoded]):
             batch = [encoded[i] for i in group]
             with torch.no_grad():
                 rows = [adapter.embed(e.input_ids) for e in batch]

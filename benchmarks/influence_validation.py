@@ -24,7 +24,7 @@ import torch
 from notebook_explain import Explainer
 from notebook_explain.data import load_sst2
 from notebook_explain.influence import gradients
-from notebook_explain.influence.methods import (
+from notebook_explain.influence.scorers import (
     distance_scorer,
     loss_scorer,
     make_query,

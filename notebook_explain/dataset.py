@@ -61,15 +61,7 @@ def _digest(values) -> str:
     return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
-def _model_fingerprint(explainer) -> str | None:
-    """The weights' fingerprint (None for an adapter that does not list its parameters)."""
-    from .models.base import parameters_fingerprint
-
-    named = getattr(explainer.adapter, "named_parameters", None)
-    return parameters_fingerprint(named()) if callable(named) else None
-
-
-def _labels(explainer, labels, n: int) -> list[int] | None:
+def _labels(engine, labels, n: int) -> list[int] | None:
     """Label indices (class names or indices in, indices out), checked."""
     if labels is None:
         return None
@@ -81,7 +73,7 @@ def _labels(explainer, labels, n: int) -> list[int] | None:
         if label is None:
             raise ExplainError(f"label {i} is missing (None): give every text a label, or none.")
         try:
-            out.append(explainer._target_index(label))
+            out.append(engine.target_index(label))
         except ExplainError as error:
             raise ExplainError(f"label {i}: {error}") from None
     return out
@@ -90,22 +82,22 @@ def _labels(explainer, labels, n: int) -> list[int] | None:
 class DatasetRun:
     """What one ``explain_dataset`` call computes, and where it writes it."""
 
-    def __init__(self, explainer, texts, labels, methods, metrics, out, chunk_rows):
+    def __init__(self, engine, texts, *, labels, methods, metrics, out, chunk_rows):
         from .metrics.base import resolve_metrics
 
         if isinstance(texts, str):
             raise ExplainError("explain_dataset takes a list of texts; use explain() for one.")
-        self.explainer = explainer
+        self.engine = engine
         self.texts = list(texts)
         if not self.texts:
             raise ExplainError("explain_dataset needs at least one text; got none.")
         for i, text in enumerate(self.texts):
             try:
-                explainer._check_text(text)
+                engine.check_text(text)
             except ExplainError as error:
                 raise ExplainError(f"text {i}: {error}") from None
-        self.labels = _labels(explainer, labels, len(self.texts))
-        resolved, _, _ = explainer._request(
+        self.labels = _labels(engine, labels, len(self.texts))
+        resolved, _, _ = engine.request(
             methods if methods is not None else list(GRADIENT_PANEL), None, "logit", None
         )
         self.methods = {name: params for name, (_, params) in resolved.items()}
@@ -122,14 +114,14 @@ class DatasetRun:
         self.out = None if out is None else Path(out)
         self.manifest = {
             "format": FORMAT_VERSION,
-            "model": _model_fingerprint(explainer),
+            "model": engine.fingerprint(),
             "methods": self.methods,
             "metrics": self.metrics,
             "texts": _digest(self.texts),
             "labels": None if self.labels is None else _digest(self.labels),
             "rows": len(self.texts),
             "chunk_rows": chunk_rows,
-            "class_names": list(explainer.class_names),
+            "class_names": engine.class_names,
         }
 
     # ------------------------------------------------------------------ the folder
@@ -190,14 +182,17 @@ class DatasetRun:
             return False
 
     # ------------------------------------------------------------------ computing
-    def compute(self, rows: tuple[int, ...], check=None):
-        """The pyarrow Table of these rows."""
+    def compute(self, rows: tuple[int, ...], check=None, on_text=None):
+        """The pyarrow Table of these rows; ``on_text()`` is called as each text is done."""
         import pyarrow as pa
 
-        ex = self.explainer
+        from .metrics import evaluate
+
         texts = [self.texts[i] for i in rows]
         labels = None if self.labels is None else [self.labels[i] for i in rows]
-        explanations = ex.explain_many(texts, methods=self.methods, check=check, progress=False)
+        explanations = self.engine.explain_many(
+            texts, methods=self.methods, check=check, progress=False, on_text=on_text
+        )
         columns: dict[str, list] = {
             "row": list(rows),
             "text": texts,
@@ -216,7 +211,9 @@ class DatasetRun:
                 e.scores(method).astype(np.float32) for e in explanations
             ]
         if self.metrics:
-            evaluations = [ex.evaluate(e, self.metrics, check=check) for e in explanations]
+            evaluations = [
+                evaluate(self.engine, e, self.metrics, check=check) for e in explanations
+            ]
             for metric in self.metrics:
                 for method in self.methods:
                     columns[metric_column(metric, method)] = [
@@ -224,7 +221,7 @@ class DatasetRun:
                     ]
         return pa.table(columns)
 
-    def run(self, progress: bool = True, check=None, engine: str = "local", workers=None):
+    def run(self, *, progress: bool, check, backend: str, workers):
         """Every chunk, computed (here, or on Ray's workers) or read from ``out``."""
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -239,17 +236,23 @@ class DatasetRun:
                     tables[number] = pq.read_table(self.part(number))
         resumed = sum(len(chunks[number]) for number in tables)
         missing = [(n, rows) for n, rows in enumerate(chunks) if n not in tables]
-        computed = (
-            ray_chunks(self, missing, workers, check)
-            if engine == "ray"
-            else ((n, self.compute(rows, check)) for n, rows in missing if _checked(check))
-        )
         with tqdm(
             total=len(self.texts),
             initial=resumed,
             desc="explaining the dataset",
             disable=not progress,
         ) as bar:
+            # the bar moves per text here, per chunk as Ray's workers finish theirs
+            advance = (lambda: bar.update(1)) if backend == "local" else None
+            computed = (
+                ray_chunks(self, missing, workers, check)
+                if backend == "ray"
+                else (
+                    (n, self.compute(rows, check, advance))
+                    for n, rows in missing
+                    if _checked(check)
+                )
+            )
             for number, table in computed:
                 if self.out is not None:
                     path = self.part(number)
@@ -257,7 +260,8 @@ class DatasetRun:
                     pq.write_table(table, tmp)
                     os.replace(tmp, path)  # a part is there whole, or not at all
                 tables[number] = table
-                bar.update(table.num_rows)
+                if advance is None:
+                    bar.update(table.num_rows)
         table = pa.concat_tables([tables[n] for n in range(len(chunks))]).sort_by("row")
         return DatasetResult(table, self.manifest, self.out, resumed)
 
@@ -284,7 +288,7 @@ def ray_chunks(run: DatasetRun, chunks, workers, check):
         raise ExplainError("engine='ray' needs Ray: pip install 'notebook_explain[ray]'.") from None
     if not chunks:
         return
-    gpus = 1 if str(getattr(run.explainer.adapter, "device", "cpu")).startswith("cuda") else 0
+    gpus = 1 if str(getattr(run.engine.adapter, "device", "cpu")).startswith("cuda") else 0
     if workers is None:
         resource = "GPU" if gpus else "CPU"
         workers = max(1, int(ray.cluster_resources().get(resource, 1)))
@@ -306,7 +310,7 @@ def ray_chunks(run: DatasetRun, chunks, workers, check):
 
 
 class ChunkWorker:
-    """One replica of a run's explainer on a Ray worker (made a Ray actor by ``ray_chunks``)."""
+    """One replica of a run's engine on a Ray worker (made a Ray actor by ``ray_chunks``)."""
 
     def __init__(self, run: DatasetRun):
         self.run = run
@@ -464,8 +468,9 @@ def browse_payload(result: DatasetResult) -> dict:
 
 
 def explain_dataset(
-    explainer,
+    engine,
     texts: Sequence[str],
+    *,
     labels=None,
     methods=None,
     metrics=None,
@@ -473,12 +478,21 @@ def explain_dataset(
     chunk_rows: int = CHUNK_ROWS,
     progress: bool = True,
     check=None,
-    engine: str = "local",
+    backend: str = "local",
     workers: int | None = None,
 ) -> DatasetResult:
-    """See ``Explainer.explain_dataset``."""
-    if engine not in ENGINES:
-        raise ExplainError(f"Unknown engine {engine!r}; choose one of {list(ENGINES)}.")
+    """See ``Explainer.explain_dataset`` (``backend`` is its ``engine=``: where the chunks
+    run); ``engine`` is the model's ``engine.Engine``."""
+    if backend not in ENGINES:
+        raise ExplainError(f"Unknown engine {backend!r}; choose one of {list(ENGINES)}.")
     require_pyarrow()
-    run = DatasetRun(explainer, texts, labels, methods, metrics, out, chunk_rows)
-    return run.run(progress, check, engine, workers)
+    run = DatasetRun(
+        engine,
+        texts,
+        labels=labels,
+        methods=methods,
+        metrics=metrics,
+        out=out,
+        chunk_rows=chunk_rows,
+    )
+    return run.run(progress=progress, check=check, backend=backend, workers=workers)

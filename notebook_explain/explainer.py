@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
-import time
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import torch
 
-from .errors import ExplainError, check_callbacks, excerpt
-from .explanation import Explanation, Explanations, MethodResult
-from .methods import available_methods, get_method
-from .methods.base import InputSize, resolve_methods
-from .methods.context import AttributionContext, Batching
-from .methods.input_pass import InputPass
-from .methods.likelihood import Likelihoods
-from .metrics.trust import REFERENCE as LOO_CHECK
-from .metrics.trust import agreement_checks
-from .models.base import ModelAdapter, check_hooks, head_of
-from .outputs import check_output, class_probabilities
-from .spans import span_levels
+from .engine import DEFAULT_METHODS, Engine
+from .errors import ExplainError, check_callbacks
+from .explanation import Explanation, Explanations
+from .models.base import ModelAdapter, check_hooks
 
-DEFAULT_METHODS = ("integrated_gradients", "signed_grad_input", "leave_one_out")
+__all__ = ["DEFAULT_METHODS", "Explainer"]
+
 #: a new text or target asked for in the widget shows the method on screen first, and the rest
 #: behind it, when they should take longer than this (``show()``'s own first paint is
 #: ``first_paint.plan``'s)
@@ -63,51 +54,6 @@ def _adapter_for(model, tokenizer, device, class_names) -> ModelAdapter:
     return HFAdapter(model, tokenizer, device=device, class_names=class_names)
 
 
-def _with_trust(explanation: Explanation) -> Explanation:
-    """``explanation`` with each result's agreement with leave-one-out added to its ``checks``
-    (``metrics.trust``), when leave-one-out is among its results."""
-    results = explanation.results
-    agreement = agreement_checks(
-        {name: explanation.scores(name) for name in results},
-        {name: result.signed for name, result in results.items()},
-    )
-    if not agreement:
-        return explanation
-    return dataclasses.replace(
-        explanation,
-        results={
-            name: dataclasses.replace(result, checks={**result.checks, LOO_CHECK: agreement[name]})
-            if name in agreement
-            else result
-            for name, result in results.items()
-        },
-    )
-
-
-def _reusable(reuse, ctx, text, text_pair, levels, resolved) -> dict[str, MethodResult]:
-    """The results of ``reuse`` that stand for this request unchanged: same input, tokens,
-    target, output, spans and prediction, and for each method the same parameters."""
-    if reuse is None:
-        return {}
-    same_levels = {k: [tuple(r) for r in v] for k, v in reuse.span_levels.items()} == {
-        k: [tuple(r) for r in v] for k, v in levels.items()
-    }
-    same_input = (
-        (reuse.text, reuse.text_pair, reuse.output, reuse.target, reuse.contrast)
-        == (text, text_pair, ctx.output, ctx.target, ctx.contrast)
-        and tuple(reuse.tokens) == tuple(ctx.encoded.tokens)
-        and same_levels
-        and np.allclose(reuse.probabilities, ctx.probabilities, atol=1e-6)
-    )
-    if not same_input:
-        return {}
-    return {
-        name: reuse.results[name]
-        for name, (_, params) in resolved.items()
-        if name in reuse.results and dict(reuse.results[name].params) == params
-    }
-
-
 class Explainer:
     """Explains a text classifier's predictions.
 
@@ -141,24 +87,43 @@ class Explainer:
         class_names=None,
         name: str | None = None,
     ):
-        for key, value in (("batch_size", batch_size), ("max_batch_tokens", max_batch_tokens)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ExplainError(f"{key} must be a positive integer, got {value!r}.")
         if name is not None and not (isinstance(name, str) and name.strip()):
             raise ExplainError(f"name must be a non-empty string, got {name!r}.")
-        self.adapter = _adapter_for(model, tokenizer, device, class_names)
+        adapter = _adapter_for(model, tokenizer, device, class_names)
         if name is not None:
-            self.adapter.name = name
-        check_hooks(self.adapter)
-        self.batch_size = batch_size
-        self.max_batch_tokens = max_batch_tokens
-        #: the likelihood models of ``marginalization`` (see ``use_mlm`` and ``use_corpus``)
-        self.likelihoods = Likelihoods(self.adapter)
+            adapter.name = name
+        check_hooks(adapter)
+        #: the machinery beneath this facade (``engine.Engine``): requests, inference, reuse
+        self.engine = Engine(adapter, batch_size, max_batch_tokens)
         #: the training record of a demo model (accuracy, settings); empty for user models
         self.info: dict = {}
         #: a demo model's saved training checkpoints (TracIn), else None
         self.checkpoints = None
-        self.training_index = None
+
+    @property
+    def adapter(self) -> ModelAdapter:
+        """The model's adapter (``models.base.ModelAdapter``)."""
+        return self.engine.adapter
+
+    @property
+    def likelihoods(self):
+        """The likelihood models of ``marginalization`` (see ``use_mlm`` and ``use_corpus``)."""
+        return self.engine.likelihoods
+
+    @property
+    def batch_size(self) -> int:
+        """The most rows one batched pass holds."""
+        return self.engine.batch_size
+
+    @property
+    def max_batch_tokens(self) -> int:
+        """The most tokens one batched pass holds."""
+        return self.engine.max_batch_tokens
+
+    @property
+    def training_index(self):
+        """The training index that ``influence`` queries (``index`` builds it), or None."""
+        return self.engine.training_index
 
     def __repr__(self) -> str:
         index = "none" if self.training_index is None else f"{len(self.training_index)} examples"
@@ -243,7 +208,7 @@ class Explainer:
     @property
     def class_names(self) -> list[str]:
         """The model's class names, in the order of its logits."""
-        return list(self.adapter.class_names)
+        return self.engine.class_names
 
     def supported_methods(self) -> list[str]:
         """The registered methods this model can run.
@@ -251,9 +216,7 @@ class Explainer:
         Returns:
             The names of the methods whose requirements the model's adapter meets.
         """
-        return [
-            n for n in available_methods() if get_method(n).requires <= self.adapter.capabilities
-        ]
+        return self.engine.supported_methods()
 
     def use_mlm(self, model, tokenizer=None) -> None:
         """Attach the masked LM that ``marginalization``'s ``likelihood="mlm"`` uses.
@@ -278,43 +241,6 @@ class Explainer:
         """
         self.likelihoods.use_corpus(texts, smoothing)
 
-    # ------------------------------------------------------------------ inputs
-    def _check_text(self, text, what="text") -> str:
-        if not isinstance(text, str):
-            raise ExplainError(f"{what} must be a string, got {type(text).__name__}.")
-        if not text.strip():
-            raise ExplainError(f"{what} is empty or only whitespace; pass a sentence to explain.")
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError as err:
-            raise ExplainError(
-                f"{what} is not valid Unicode: a lone surrogate {text[err.start]!r} at character "
-                f"{err.start} (text read with the wrong codec, or half of an emoji). Repair it, "
-                "e.g. text.encode('utf-8', 'replace').decode('utf-8')."
-            ) from None
-        return text
-
-    def _target_index(self, target) -> int | None:
-        """The class index ``target`` names (``None`` stays ``None``: the predicted class)."""
-        names = self.class_names
-        if target is None:
-            return None
-        if isinstance(target, (int, np.integer)) and not isinstance(target, bool):
-            if 0 <= target < len(names):
-                return int(target)
-        elif isinstance(target, str):
-            lowered = [n.lower() for n in names]
-            if target.lower() in lowered:
-                return lowered.index(target.lower())
-        raise ExplainError(
-            f"Unknown target class {target!r}. Use None (the predicted class), an index 0..{len(names) - 1}, "
-            f"or a name: {', '.join(names)}."
-        )
-
-    def batching(self, check: Callable[[], None] | None = None) -> Batching:
-        """This explainer's batch limits for one request; ``check`` runs before every pass."""
-        return Batching(self.batch_size, self.max_batch_tokens, check)
-
     # -------------------------------------------------------------- explaining
     def predict(self, text: str, text_pair: str | None = None) -> np.ndarray:
         """The model's class probabilities for one input.
@@ -326,17 +252,8 @@ class Explainer:
         Returns:
             The (classes,) probabilities, in the order of ``class_names``.
         """
-        encoded = self.adapter.encode(self._check_text(text), text_pair)
-        return self._probabilities(encoded)
-
-    def _probabilities(self, encoded) -> np.ndarray:
-        with torch.no_grad(), self.adapter.inference():
-            logits = self.adapter.logits(
-                self.adapter.embed(encoded.input_ids),
-                encoded.attention_mask,
-                encoded.token_type_ids,
-            )
-        return class_probabilities(logits.double(), head_of(self.adapter))[0].cpu().numpy()
+        engine = self.engine
+        return engine.probabilities(engine.adapter.encode(engine.check_text(text), text_pair))
 
     def explain(
         self,
@@ -383,141 +300,17 @@ class Explainer:
             ExplainError: For bad input or a method this model cannot compute correctly; the
                 message says what to change.
         """
-        self._check_text(text)
-        if text_pair is not None:
-            self._check_text(text_pair, "text_pair")
-        check_callbacks(on_progress=on_progress, check=check)
-        if reuse is not None and not isinstance(reuse, Explanation):
-            raise ExplainError(f"reuse takes an Explanation, got {type(reuse).__name__}.")
-        resolved, target_index, contrast_index = self._request(methods, target, output, contrast)
-        encoded, levels, span_source = self._encode(text, text_pair, spans)
-        with self.adapter.inference():
-            input_pass = InputPass(self.adapter, [encoded], output, target_index, contrast_index)
-            return self._explain_encoded(
-                text,
-                text_pair,
-                encoded,
-                levels,
-                span_source,
-                (input_pass, 0),
-                resolved,
-                output,
-                check,
-                on_progress,
-                reuse,
-            )
-
-    def _request(self, methods, target, output, contrast):
-        """The resolved methods, target index and contrast index of a request, checked against
-        this model: an ExplainError names what cannot be computed and what to change."""
-        check_output(output)
-        resolved = resolve_methods(methods, DEFAULT_METHODS)
-        for name, (method, _) in resolved.items():
-            missing = method.requires - self.adapter.capabilities
-            if missing:
-                raise ExplainError(
-                    f"{name} needs {', '.join(sorted(missing))}, which this model does not "
-                    "provide; ex.supported_methods() lists the methods it can run."
-                )
-        target_index = self._target_index(target)
-        contrast_index = None if contrast is None else self._target_index(contrast)
-        if contrast_index is not None:
-            tied = [name for name, (method, _) in resolved.items() if not method.contrastive]
-            if tied:
-                raise ExplainError(
-                    f"{', '.join(tied)} cannot explain one class against another (they explain "
-                    "one class's logit or prediction); drop contrast= or these methods."
-                )
-            if contrast_index == target_index:
-                raise ExplainError(
-                    f"contrast is the target class ({self.class_names[target_index]!r}); explain "
-                    "the target against another class, or drop contrast=."
-                )
-        return resolved, target_index, contrast_index
-
-    def _encode(self, text, text_pair, spans):
-        """(the encoded input, its span levels, where they came from)."""
-        encoded = self.adapter.encode(text, text_pair)
-        if not (~encoded.special_mask).any():
-            raise ExplainError(
-                f"{excerpt(text)} produced no tokens to explain besides special tokens."
-            )
-        levels, span_source = span_levels(encoded.words, spans)
-        return encoded, levels, span_source
-
-    def _explain_encoded(
-        self,
-        text,
-        text_pair,
-        encoded,
-        levels,
-        span_source,
-        input_pass,
-        resolved,
-        output,
-        check,
-        on_progress=None,
-        reuse=None,
-    ) -> Explanation:
-        """The Explanation of one encoded input whose forward pass ``input_pass`` (an
-        ``InputPass`` and the input's row in it) has run; call inside ``adapter.inference()``."""
-        pass_, row = input_pass
-        ctx = AttributionContext(
-            self.adapter,
-            encoded,
-            output,
-            contrast=pass_.contrast,
-            span_levels=levels,
-            likelihoods=self.likelihoods,
-            batching=self.batching(check),
-            input_pass=input_pass,
-        )
-        if pass_.contrast == ctx.target:
-            raise ExplainError(
-                f"contrast is the target class ({self.class_names[ctx.target]!r}) of "
-                f"{excerpt(text)}; explain the target against another class, or drop contrast=."
-            )
-        results = _reusable(reuse, ctx, text, text_pair, levels, resolved)
-        todo = [(name, entry) for name, entry in resolved.items() if name not in results]
-        for i, (name, (method, params)) in enumerate(todo):
-            if on_progress is not None:
-                on_progress(name, i, len(todo))
-            start = time.perf_counter()
-            attribution = method.attribute(ctx, **params)
-            if ctx.embeddings.is_cuda:
-                torch.cuda.synchronize()
-            results[name] = MethodResult(
-                name=name,
-                family=method.family,
-                signed=method.signed,
-                scores=attribution.scores,
-                params=params,
-                seconds=time.perf_counter() - start,
-                info=attribution.info,
-                span_scores=attribution.span_scores,
-                reduction_steps=attribution.reduction_steps,
-                checks=attribution.checks,
-            )
-        return _with_trust(
-            Explanation(
-                text=text,
-                text_pair=text_pair,
-                results={name: results[name] for name in resolved},
-                tokens=encoded.tokens,
-                words=encoded.words,
-                word_index=encoded.word_index,
-                special_mask=encoded.special_mask,
-                probabilities=ctx.probabilities,
-                class_names=self.class_names,
-                target=ctx.target,
-                contrast=pass_.contrast,
-                output=output,
-                model_name=self.adapter.name,
-                head=ctx.head,
-                truncated_tokens=encoded.truncated_tokens,
-                span_levels=levels,
-                span_source=span_source,
-            )
+        return self.engine.explain(
+            text,
+            methods,
+            target=target,
+            output=output,
+            text_pair=text_pair,
+            on_progress=on_progress,
+            spans=spans,
+            check=check,
+            reuse=reuse,
+            contrast=contrast,
         )
 
     def explain_many(
@@ -556,55 +349,16 @@ class Explainer:
         Raises:
             ExplainError: For bad input, naming the text (``text 3: ...``) before anything runs.
         """
-        from tqdm.auto import tqdm
-
-        if isinstance(texts, str):
-            raise ExplainError(
-                "explain_many takes a list of texts; use explain() for a single text."
-            )
-        texts = list(texts)
-        pairs = [None] * len(texts) if text_pairs is None else list(text_pairs)
-        if isinstance(text_pairs, str) or len(pairs) != len(texts):
-            raise ExplainError(
-                f"text_pairs needs one text per text ({len(texts)}); got "
-                f"{1 if isinstance(text_pairs, str) else len(pairs)}."
-            )
-        check_callbacks(check=check)
-        resolved, target_index, contrast_index = self._request(methods, target, output, contrast)
-        encoded = []
-        for i, (text, pair) in enumerate(zip(texts, pairs)):
-            try:
-                self._check_text(text)
-                if pair is not None:
-                    self._check_text(pair, "text_pair")
-                encoded.append(self._encode(text, pair, None))
-            except ExplainError as error:
-                raise ExplainError(f"text {i}: {error}") from None
-        explanations: list[Explanation | None] = [None] * len(texts)
-        with (
-            self.adapter.inference(),
-            tqdm(total=len(texts), desc="explaining", disable=not progress) as bar,
-        ):
-            for group in self._batches([e[0].length for e in encoded]):
-                input_pass = InputPass(
-                    self.adapter,
-                    [encoded[i][0] for i in group],
-                    output,
-                    target_index,
-                    contrast_index,
-                )
-                for row, i in enumerate(group):
-                    explanations[i] = self._explain_encoded(
-                        texts[i],
-                        pairs[i],
-                        *encoded[i],
-                        (input_pass, row),
-                        resolved,
-                        output,
-                        check,
-                    )
-                    bar.update()
-        return Explanations(explanations)
+        return self.engine.explain_many(
+            texts,
+            methods,
+            target=target,
+            output=output,
+            text_pairs=text_pairs,
+            contrast=contrast,
+            check=check,
+            progress=progress,
+        )
 
     def explain_dataset(
         self,
@@ -658,9 +412,18 @@ class Explainer:
         from .dataset import explain_dataset
 
         return explain_dataset(
-            self, texts, labels, methods, metrics, out, chunk_rows, progress, check, engine,
-            workers,
-        )  # fmt: skip
+            self.engine,
+            texts,
+            labels=labels,
+            methods=methods,
+            metrics=metrics,
+            out=out,
+            chunk_rows=chunk_rows,
+            progress=progress,
+            check=check,
+            backend=engine,
+            workers=workers,
+        )
 
     def label_suspects(
         self, result, k: int = 10, method: str = "influence_function", progress: bool = True
@@ -693,7 +456,7 @@ class Explainer:
                 f"label_suspects takes a DatasetResult (from explain_dataset), got "
                 f"{type(result).__name__}."
             )
-        return label_suspects(self, result, k, method, progress)
+        return label_suspects(self.engine, result, k=k, method=method, progress=progress)
 
     def browse(self, result, suspects=None):
         """A widget over a dataset run: a table of its rows (label, prediction, confidence,
@@ -731,24 +494,6 @@ class Explainer:
             payload["suspects"] = suspects.to_json()
         return live_view(None, explainer=self, view="dataset", dataset=payload)
 
-    def _batches(self, lengths: list[int]) -> list[list[int]]:
-        """The indices of inputs of these token ``lengths`` grouped for shared passes: by
-        length, each group within the batch limits, or one input per group where the model
-        cannot pad."""
-        order = sorted(range(len(lengths)), key=lengths.__getitem__)
-        if getattr(self.adapter, "padding_side", "right") is None:
-            return [[i] for i in order]
-        groups, group = [], []
-        for i in order:  # ascending length: the group's last input is its longest
-            if group and (
-                len(group) >= self.batch_size
-                or (len(group) + 1) * lengths[i] > self.max_batch_tokens
-            ):
-                groups.append(group)
-                group = []
-            group.append(i)
-        return groups + [group] if group else groups
-
     def estimate(self, text: str, methods=None, text_pair: str | None = None) -> dict[str, dict]:
         """What ``explain(text, methods)`` would cost, before running it.
 
@@ -759,42 +504,13 @@ class Explainer:
 
         Returns:
             Method → ``{"rows": ..., "seconds": ...}``: the rows it runs through the model
-            (``Method.rows``: exact for the occlusions, LOO, LIME and IG; an upper bound for
-            input reduction and marginalization) and the seconds they should take, from one
-            timed pass of this input on this model and device (a backward pass counted as two
-            forward ones).
+            (``Method.rows``: exact for the occlusions, LOO, LIME and IG with fixed steps; an
+            upper bound for input reduction and marginalization; IG's ``steps="auto"`` counted
+            at its first round) and the seconds they should take, from this model's timing on
+            this device for inputs of this length bucket (timed once per bucket, then reused;
+            a backward pass counted as two forward ones).
         """
-        self._check_text(text)
-        if text_pair is not None:
-            self._check_text(text_pair, "text_pair")
-        resolved = resolve_methods(methods, DEFAULT_METHODS)
-        encoded = self.adapter.encode(text, text_pair)
-        size = InputSize(encoded.length, int((~encoded.special_mask).sum()), len(encoded.words))
-        per_row = self._seconds_per_row(encoded)
-        estimates = {}
-        for name, (method, params) in resolved.items():
-            rows = int(method.rows(size, **params))
-            estimates[name] = {
-                "rows": rows,
-                "seconds": rows * per_row * (3 if method.backward else 1),
-            }
-        return estimates
-
-    def _seconds_per_row(self, encoded) -> float:
-        """Seconds per row of a forward pass of ``encoded`` in a batch as large as the methods'
-        (the faster of two)."""
-        rows = max(1, min(self.batch_size, self.max_batch_tokens // encoded.length))
-        with torch.no_grad(), self.adapter.inference():
-            batch = self.adapter.embed(encoded.input_ids).expand(rows, -1, -1)
-            mask = encoded.attention_mask.expand(rows, -1)
-            types = encoded.token_type_ids
-            types = None if types is None else types.expand(rows, -1)
-            times = []
-            for _ in range(2):
-                start = time.perf_counter()
-                self.adapter.logits(batch, mask, types)
-                times.append(time.perf_counter() - start)
-        return min(times) / rows
+        return self.engine.estimate(text, methods, text_pair)
 
     def evaluate(
         self, explanation: Explanation, metrics=None, on_progress=None, check=None, rationale=None
@@ -822,7 +538,7 @@ class Explainer:
                 f"evaluate takes an Explanation (from explain), got {type(explanation).__name__}."
             )
         check_callbacks(on_progress=on_progress, check=check)
-        return evaluate(self, explanation, metrics, on_progress, check, rationale)
+        return evaluate(self.engine, explanation, metrics, on_progress, check, rationale)
 
     def sanity_check(
         self,
@@ -854,9 +570,17 @@ class Explainer:
         """
         from .metrics.sanity import sanity_check
 
-        return sanity_check(self, text, methods, mode, seed, on_progress, **kwargs)
+        return sanity_check(self.engine, text, methods, mode, seed, on_progress, **kwargs)
 
-    def show(self, text: str, methods=None, target=None, evaluate: bool = False, **kwargs):
+    def show(
+        self,
+        text: str,
+        methods=None,
+        target=None,
+        evaluate: bool = False,
+        view: str = "heatmap",
+        **kwargs,
+    ):
         """Explain ``text`` and return the live widget (display it, or make it a cell's last line).
 
         The widget can edit the text, switch the target class, add methods and change their
@@ -875,6 +599,8 @@ class Explainer:
             target: As for ``explain``.
             evaluate: Also compute each method's faithfulness up front (what the widget's
                 Faithfulness button does).
+            view: The tab open first: ``"heatmap"``, ``"compare"``, ``"reduction"`` or
+                ``"influence"`` (the training examples are ranked only while their tab is open).
             **kwargs: Go to ``explain``.
 
         When the default methods cost more than ``first_paint.FIRST_PAINT_BUDGET``, the widget
@@ -886,40 +612,24 @@ class Explainer:
         """
         from .first_paint import plan
 
-        later, view = None, {}
+        later, traits = None, {"view": view}
         if methods is None:
-            first = plan(
-                self,
-                self._check_text(text),
-                kwargs.get("text_pair"),
-                self._defaults(text, kwargs.get("text_pair")),
-            )
+            first = plan(self.engine, text, kwargs.get("text_pair"))
             methods = first.methods
-            view = {
+            traits |= {
                 "method": first.first,
                 "painted_first": {"method": first.first, "reason": first.reason},
             }
             if not first.fits and not evaluate:
                 later, methods = methods, {first.first: methods[first.first]}
         explanation = self.explain(text, methods=methods, target=target, **kwargs)
-        widget = explanation.widget(explainer=self, evaluate=evaluate, **view)
+        widget = explanation.widget(explainer=self, evaluate=evaluate, **traits)
         if later:  # the widget's session computes the rest off the comm thread, keeping these
             request = {"type": "explain", "text": text, "methods": later, "confirmed": True}
             widget.session.handle(
                 {**request, "target": explanation.target, "contrast": explanation.contrast}
             )
         return widget
-
-    def _defaults(self, text: str, text_pair: str | None) -> dict[str, dict]:
-        """``DEFAULT_METHODS`` and ``input_reduction``, perturbing whole words (``unit="word"``)
-        where some word of ``text`` spans several tokens, since the widget shows words."""
-        encoded = self.adapter.encode(self._check_text(text), text_pair)
-        words = encoded.word_index[encoded.word_index >= 0]
-        split_words = len(words) > len(np.unique(words))
-        return {
-            name: {"unit": "word"} if split_words and "unit" in get_method(name).params else {}
-            for name in [*DEFAULT_METHODS, "input_reduction"]
-        }
 
     # ---------------------------------------------------------------- influence
     def index(
@@ -979,20 +689,8 @@ class Explainer:
             )
         # a bad search kind fails before the index replaces the previous one
         index.neighbours = NeighbourSearch(index.features, neighbours)
-        self.training_index = index
+        self.engine.training_index = index
         return index
-
-    def _influence_query(self, text, target):
-        from .influence.methods import make_query
-
-        index = self.training_index
-        if index is None:
-            raise ExplainError(
-                "No training index yet: build one first with ex.index(train_texts, train_labels)."
-            )
-        index.check_model(self.adapter)
-        query = make_query(self.adapter, self._check_text(text), self._target_index(target))
-        return index, query
 
     def influence(
         self,
@@ -1019,12 +717,7 @@ class Explainer:
             An :class:`~notebook_explain.influence.InfluenceResult`; its ``sign_note`` states
             what the scores mean.
         """
-        from .influence.methods import run
-
-        with self.adapter.inference():
-            index, query = self._influence_query(text, target)
-            batching = (self.batch_size, self.max_batch_tokens)
-            return run(self.adapter, index, query, method, k, highlights, batching, candidates)
+        return self.engine.influence(text, k, method, target, highlights, candidates)
 
     def token_influence(
         self,
@@ -1048,9 +741,4 @@ class Explainer:
         Returns:
             An ``InfluenceResult`` with ``test_token`` set.
         """
-        from .influence.hybrid import token_influence
-
-        with self.adapter.inference():
-            index, query = self._influence_query(text, target)
-            batching = (self.batch_size, self.max_batch_tokens)
-            return token_influence(self.adapter, index, query, token_index, k, highlights, batching)
+        return self.engine.token_influence(text, token_index, k, target, highlights)

@@ -15,8 +15,9 @@ tokens per row × the model's parameters, a backward pass counted as two forward
 same for the same text and model on every run, so the defaults do not change from run to run.
 Of the candidates whose cost fits ``FIRST_PAINT_BUDGET``, the one with the highest calibrated
 agreement is painted first, when it reaches ``metrics.trust.AGREES``; otherwise word-level
-leave-one-out is, when it fits; otherwise the cheapest candidate, and the reason says it did not
-agree on calibration. ``reason`` says which it is, in words, and the widget shows it.
+leave-one-out is, when it fits; otherwise the best-agreeing candidate that fits, and the reason
+says it did not agree well on calibration. ``reason`` says which it is, in words, and the widget shows it. An unsigned
+candidate (``saliency_l2``) is compared with the magnitudes of leave-one-out's scores.
 
 ``show()`` then adds the other default methods whose cost fits ``SHOW_BUDGET``; when the whole set
 costs more than the first-paint budget, the first map is shown at once and the rest computes
@@ -30,13 +31,14 @@ GPU they are ``GPU_FACTOR`` times larger.
 from __future__ import annotations
 
 import dataclasses
+import weakref
 
 import numpy as np
 
+from .engine import DEFAULT_METHODS
 from .methods import get_method
 from .methods.base import InputSize, resolve_methods
 from .metrics.trust import AGREES, REFERENCE, loo_agreement
-from .models.base import parameters_fingerprint
 
 #: short sentences of ordinary English on which every candidate is compared with leave-one-out
 CALIBRATION_TEXTS = (
@@ -49,8 +51,8 @@ CALIBRATION_TEXTS = (
     "the team won the final match in the last minute .",
     "a dull , lifeless film that never finds its footing .",
 )
-#: the methods that can be painted first, cheapest first
-CANDIDATES = ("signed_grad_input", "integrated_gradients")
+#: the methods that can be painted first, cheapest first (the first two share one backward pass)
+CANDIDATES = ("signed_grad_input", "saliency_l2", "integrated_gradients")
 #: the cost (parameters × tokens × forward rows) a first paint may take, and show()'s defaults
 FIRST_PAINT_BUDGET = 2.4e11
 SHOW_BUDGET = 8e11
@@ -85,16 +87,15 @@ class FirstPaint:
         return sum(self.cost.values()) <= self.budget
 
 
-def _fingerprint(adapter) -> str | None:
-    named = getattr(adapter, "named_parameters", None)
-    return parameters_fingerprint(named()) if callable(named) else None
+#: each engine's latest calibration
+_CALIBRATIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def calibrate(explainer) -> Calibration:
-    """The model's calibration (see the module docstring), computed once per weights."""
-    adapter = explainer.adapter
-    fingerprint = _fingerprint(adapter)
-    cached = getattr(explainer, "_calibration", None)
+def calibrate(engine) -> Calibration:
+    """The model's calibration (see the module docstring), computed once per weights;
+    ``engine`` is the model's ``engine.Engine``."""
+    fingerprint = engine.fingerprint()
+    cached = _CALIBRATIONS.get(engine)
     if cached is not None and cached.fingerprint == fingerprint and fingerprint is not None:
         return cached
     methods = {name: {} for name in CANDIDATES}
@@ -102,10 +103,11 @@ def calibrate(explainer) -> Calibration:
     agreements: dict[str, list[float]] = {name: [] for name in CANDIDATES}
     steps = [0]
     for text in CALIBRATION_TEXTS:
-        explanation = explainer.explain(text, methods=methods)
+        explanation = engine.explain(text, methods=methods)
         reference = explanation.scores(REFERENCE)
         for name in CANDIDATES:
-            check = loo_agreement(explanation.scores(name), reference, signed=True)
+            signed = get_method(name).signed  # an unsigned map against |leave-one-out|
+            check = loo_agreement(explanation.scores(name), reference, signed=signed)
             if check is not None:
                 agreements[name].append(check["pearson"])
         steps.append(int(explanation.result("integrated_gradients").info["steps_used"]))
@@ -115,7 +117,7 @@ def calibrate(explainer) -> Calibration:
         texts=len(CALIBRATION_TEXTS),
         fingerprint=fingerprint,
     )
-    explainer._calibration = calibration
+    _CALIBRATIONS[engine] = calibration
     return calibration
 
 
@@ -135,19 +137,32 @@ def cost(adapter, name: str, params: dict, size: InputSize, ig_steps: int) -> fl
     return rows * size.tokens * _parameters(adapter) * (3 if method.backward else 1)
 
 
-def plan(explainer, text: str, text_pair: str | None, defaults) -> FirstPaint:
-    """``show()``'s methods for ``text``: the first-painted method, then those of ``defaults``
-    (name → parameters) that fit ``SHOW_BUDGET``."""
-    adapter = explainer.adapter
-    calibration = calibrate(explainer)
-    encoded = adapter.encode(text, text_pair)
+def defaults(engine, text: str, text_pair: str | None) -> dict[str, dict]:
+    """``DEFAULT_METHODS`` and ``input_reduction``, perturbing whole words (``unit="word"``)
+    where some word of ``text`` spans several tokens, since the widget shows words."""
+    encoded = engine.adapter.encode(engine.check_text(text), text_pair)
+    words = encoded.word_index[encoded.word_index >= 0]
+    split_words = len(words) > len(np.unique(words))
+    return {
+        name: {"unit": "word"} if split_words and "unit" in get_method(name).params else {}
+        for name in [*DEFAULT_METHODS, "input_reduction"]
+    }
+
+
+def plan(engine, text: str, text_pair: str | None = None) -> FirstPaint:
+    """``show()``'s methods for ``text``: the first-painted method, then those of
+    ``defaults(engine, text, text_pair)`` that fit ``SHOW_BUDGET``."""
+    adapter = engine.adapter
+    calibration = calibrate(engine)
+    encoded = adapter.encode(engine.check_text(text), text_pair)
     size = InputSize(encoded.length, int((~encoded.special_mask).sum()), len(encoded.words))
     scale = GPU_FACTOR if adapter.device.type == "cuda" else 1.0
     budget, show_budget = FIRST_PAINT_BUDGET * scale, SHOW_BUDGET * scale
     loo = {"unit": "word"}
+    chosen = defaults(engine, text, text_pair)
     prices = {
         name: cost(adapter, name, params, size, calibration.ig_steps)
-        for name, params in {**dict.fromkeys(CANDIDATES, {}), REFERENCE: loo, **defaults}.items()
+        for name, params in {**dict.fromkeys(CANDIDATES, {}), REFERENCE: loo, **chosen}.items()
     }
     fitting = [n for n in CANDIDATES if prices[n] <= budget]
     agreement = calibration.agreement
@@ -166,14 +181,14 @@ def plan(explainer, text: str, text_pair: str | None, defaults) -> FirstPaint:
             f"leave-one-out ({_listing(agreement)} {on})."
         )
     else:
-        first = CANDIDATES[0]
+        first = ranked[0] if ranked else CANDIDATES[0]
         reason = (
-            f"{first} is shown first as the only map fast enough for this text, but on this "
-            f"model it does not agree with leave-one-out ({_listing(agreement)} {on}): check it "
-            "against the other methods when they arrive."
+            f"{first} is shown first as the map fast enough for this text that agrees best with "
+            f"leave-one-out, but on this model it does not agree well ({_listing(agreement)} "
+            f"{on}): check it against the other methods when they arrive."
         )
     methods = {first: loo if first == REFERENCE else {}}
-    for name, params in defaults.items():
+    for name, params in chosen.items():
         if name not in methods and (
             get_method(name).family == "gradient" or prices[name] <= show_budget
         ):

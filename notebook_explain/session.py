@@ -15,22 +15,26 @@ the widget turns into traits (``explanation`` there is an :class:`Explanation`).
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .errors import Cancelled, ExplainError
 from .explanation import Explanation
-from .influence.methods import METHODS as INFLUENCE_METHODS
+from .influence.scorers import METHODS as INFLUENCE_METHODS
 from .metrics import DEFAULT_METRICS
-from .models.base import parameters_fingerprint
 
 if TYPE_CHECKING:
     from .explainer import Explainer
 
-REQUESTS = ("explain", "evaluate", "sanity", "influence", "token_influence", "cancel")
+#: the widget's contract (traits, requests and answers), shared with js/src/context.js
+CONTRACT = json.loads((Path(__file__).parent / "widget_contract.json").read_text(encoding="utf-8"))
+#: the requests a session serves, with their fields (``ping`` is the widget's own, answered at once)
+REQUESTS = {kind: fields for kind, fields in CONTRACT["requests"].items() if kind != "ping"}
 #: training examples per side in the influence panel
 INFLUENCE_K = 5
 
@@ -57,10 +61,13 @@ class Session:
         explainer: Explainer | None,
         explanation: Explanation | None,
         update: Callable[..., None],
+        view: Callable[[], str] = lambda: "influence",
     ):
         self.explainer = explainer
         self.explanation = explanation
         self._update = update
+        #: the view the widget shows: influence is ranked again only while its tab is open
+        self._view = view
         self._cancelled = threading.Event()
         self._worker: threading.Thread | None = None
         #: the influence method the panel shows ("token_influence" after a token click)
@@ -83,10 +90,16 @@ class Session:
     def handle(self, request) -> None:
         """Start ``request`` (a message from the browser) on a worker thread; ``cancel`` acts now."""
         kind = request.get("type") if isinstance(request, dict) else None
-        if not isinstance(kind, str) or kind not in REQUESTS:
+        unknown = (
+            sorted(set(request) - {"type", *REQUESTS[kind]})
+            if isinstance(kind, str) and kind in REQUESTS
+            else None
+        )
+        if unknown is None or unknown:
             shown = repr(request)
             shown = shown if len(shown) <= 200 else shown[:200] + "…"
-            self._update(error=f"Unknown request from the widget: {shown}.")
+            what = f" (fields {unknown} are not in widget_contract.json)" if unknown else ""
+            self._update(error=f"Unknown request from the widget: {shown}{what}.")
             return
         if kind == "cancel":
             self._cancelled.set()
@@ -143,7 +156,9 @@ class Session:
                     f"Unknown influence method {method!r}; choose one of {list(INFLUENCE_METHODS)}."
                 )
             self._update(status="Ranking training examples…")
-            return {"influence": self.influence(self.explanation, request.get("method"))}
+            return {
+                "influence": self.influence(self.explanation, request.get("method"), visible=True)
+            }
         self._update(status="Ranking training examples by their influence on this token…")
         return {"influence": self._token_influence(request)}
 
@@ -210,13 +225,20 @@ class Session:
             explanation, shown_influence if shown_influence in INFLUENCE_METHODS else None
         )
         self.explanation, self._weights = explanation, weights
-        return {
+        answer = {
             "explanation": explanation,
             "evaluation": {},
             "sanity": {},
             "influence": influence,
             "confirm": {},
         }
+        if (
+            same_input
+            and shown in explanation.methods
+            and shown not in (old.methods if old else ())
+        ):
+            answer["method"] = shown  # a method just added ("+ add method") is shown
+        return answer
 
     def _plan(self, request: dict, text: str, pair: str | None, old: Explanation | None):
         """(every method asked for, name → parameters; those to compute, that is not reusable
@@ -253,8 +275,7 @@ class Session:
     def _fingerprint(self) -> str | None:
         """The fingerprint of the model's weights (None for an adapter that does not list its
         parameters: then nothing is reused)."""
-        named = getattr(getattr(self.explainer, "adapter", None), "named_parameters", None)
-        return parameters_fingerprint(named()) if callable(named) else None
+        return None if self.explainer is None else self.explainer.engine.fingerprint()
 
     # ------------------------------------------------------------ the answers
     def evaluation(self, explanation: Explanation | None, on_progress=None) -> dict:
@@ -290,18 +311,33 @@ class Session:
             check=self._check,
         ).to_json()
 
-    def influence(self, explanation: Explanation | None, method: str | None = None) -> dict:
+    def influence(
+        self,
+        explanation: Explanation | None,
+        method: str | None = None,
+        visible: bool | None = None,
+    ) -> dict:
         """The influence panel's state: the ranked training examples for the shown text, or
         the empty state with how to build an index (or why the index cannot answer: it is
-        stale once the model's weights changed)."""
+        stale once the model's weights changed). While the panel is not on screen nothing is
+        ranked: the state is "stale", with the method to rank by, and the panel asks for the
+        ranking when it opens (``visible``: whether it is on screen, by default the widget's
+        view)."""
         if getattr(self.explainer, "training_index", None) is None or explanation is None:
             return {"status": "empty", "message": NO_INDEX_MESSAGE}
+        if not (self._view() == "influence" if visible is None else visible):
+            return {
+                "status": "stale",
+                "method": method or "influence_function",
+                "message": "Ranking the training examples for this text…",
+            }
         try:
-            result = self.explainer.influence(
+            result = self.explainer.engine.influence(
                 explanation.text,
                 k=INFLUENCE_K,
                 method=method or "influence_function",
                 target=explanation.target,
+                check=self._check,
             )
         except ExplainError as err:
             return {"status": "empty", "message": str(err)}
@@ -322,8 +358,8 @@ class Session:
             if len(tokens) == 0:
                 raise ExplainError(f"There is no word {index} in this explanation.")
             index = int(tokens[0])
-        result = self.explainer.token_influence(
-            explanation.text, index, k=INFLUENCE_K, target=explanation.target
+        result = self.explainer.engine.token_influence(
+            explanation.text, index, k=INFLUENCE_K, target=explanation.target, check=self._check
         )
         return self._panel(result)
 

@@ -20,20 +20,22 @@ import traitlets
 from .errors import ExplainError
 from .explanation import Explanation, register_live_view
 from .methods import available_methods, get_method
-from .session import Session
+from .session import CONTRACT, Session
 
 if TYPE_CHECKING:
     from .explainer import Explainer
 
 STATIC = Path(__file__).parent / "static"
 VIEWS = ("heatmap", "compare", "reduction", "influence", "dataset")
+#: a saved page's influence panel when the training examples were never ranked in the widget
+UNRANKED_MESSAGE = (
+    "The training examples were not ranked before this page was saved: open the Influence tab "
+    "in the live widget first, then save the page."
+)
 
-#: the traits that make up what the views show (and what a static export carries)
-STATE_TRAITS = (
-    "explanation", "methods", "method", "compare", "level", "threshold", "top_k", "selected_token",
-    "view", "reduction_step", "influence", "evaluation", "sanity", "dataset", "editable", "busy",
-    "status", "error", "painted_first",
-)  # fmt: skip
+#: the traits that make up what the views show (and what a static export carries): the
+#: contract's, less the kernel's own bookkeeping (methods computing, a held-back request)
+STATE_TRAITS = tuple(t for t in CONTRACT["traits"] if t not in ("pending", "confirm"))
 
 
 def explanation_payload(explanation: Explanation | None) -> dict | None:
@@ -150,7 +152,7 @@ class ExplainWidget(anywidget.AnyWidget):
             raise ExplainError(
                 f"ExplainWidget shows an Explanation, got {type(explanation).__name__}."
             )
-        self._session = Session(explainer, explanation, self._apply)
+        self._session = Session(explainer, explanation, self._apply, lambda: self.view)
         self._kernel_writes = True  # the explanation trait: set by the kernel only
         names = (
             explainer.supported_methods()
@@ -158,7 +160,8 @@ class ExplainWidget(anywidget.AnyWidget):
             else (explanation.methods if explanation else ())
         )
         if "influence" not in kwargs:
-            kwargs["influence"] = self._session.influence(explanation)
+            visible = kwargs.get("view") == "influence"
+            kwargs["influence"] = self._session.influence(explanation, visible=visible)
         if explanation is not None:
             kwargs.setdefault("method", explanation.methods[0])
             kwargs.setdefault("compare", list(explanation.methods))
@@ -289,6 +292,8 @@ class ExplainWidget(anywidget.AnyWidget):
         from .export import standalone_html, write_page
 
         state = {name: getattr(self, name) for name in STATE_TRAITS}
+        if state["influence"].get("status") == "stale":  # never ranked: a page cannot ask
+            state["influence"] = {"status": "empty", "message": UNRANKED_MESSAGE}
         state.update(
             explanation=base64_arrays(explanation_payload(self.value)),
             dataset=base64_arrays(self.dataset),

@@ -73,9 +73,9 @@ def test_an_interrupted_run_resumes_and_ends_equal_to_an_uninterrupted_one(
     whole = ex.explain_dataset(texts, labels, methods=METHODS, progress=False)
     out = tmp_path / "run"
     chunks = []
-    explain_many = ex.explain_many
+    explain_many = ex.engine.explain_many
     monkeypatch.setattr(
-        ex, "explain_many", lambda t, **k: chunks.append(len(t)) or explain_many(t, **k)
+        ex.engine, "explain_many", lambda t, **k: chunks.append(len(t)) or explain_many(t, **k)
     )
 
     def stop_in_the_third_chunk():

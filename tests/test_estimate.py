@@ -5,8 +5,7 @@ its estimate is over the budget."""
 import pytest
 from conftest import SENTENCES, make_word_model
 
-import notebook_explain.explainer as explainer_module
-from notebook_explain import Explainer
+from notebook_explain import Explainer, first_paint
 
 TEXT = "the unbelievably predictable screenplay disappoints , but the cast is wonderful ."
 EXACT = [
@@ -66,7 +65,7 @@ def test_seconds_follow_the_rows(hf_explainer):
 def test_show_leaves_reduction_for_later_when_it_costs_too_much(vocab, monkeypatch):
     ex = Explainer(make_word_model("gru", vocab), vocab, device="cpu")
     assert "input_reduction" in ex.show(SENTENCES[0]).value.methods
-    monkeypatch.setattr(explainer_module, "SHOW_BUDGET_SECONDS", 0.0)
+    monkeypatch.setattr(first_paint, "SHOW_BUDGET", 0.0)
     w = ex.show(SENTENCES[0])
     assert "input_reduction" not in w.value.methods
     assert "input_reduction" in {m["name"] for m in w.methods}  # still offered on request

@@ -7,7 +7,6 @@ marks its check failed. DeepLIFT's result is never returned with a gap over tole
 
 import warnings
 
-import numpy as np
 import pytest
 from model_zoo import DECODER_FAMILIES, FAMILIES, build_model, tokenizer_for
 

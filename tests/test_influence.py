@@ -341,7 +341,7 @@ def test_result_is_the_widget_payload_with_leave_word_out_highlights(indexed, fi
         x_full, x_short = _features(indexed, [top["text"]]), _features(indexed, [shorter])
         scorer_rows = torch.tensor(np.vstack([x_full, x_short]))
         index = indexed.training_index
-        from notebook_explain.influence.methods import loss_scorer, make_query
+        from notebook_explain.influence.scorers import loss_scorer, make_query
 
         query = make_query(indexed.adapter, TEST_TEXT, None)
         scores = loss_scorer(index, query)(scorer_rows, torch.tensor([label, label]))
@@ -382,7 +382,7 @@ def test_no_stale_answer_after_any_weight_changes(sst, bag_vocab, tmp_path, edit
             explainer.influence(TEST_TEXT, method=method)
     with pytest.raises(ExplainError, match="weights changed"):
         explainer.token_influence(TEST_TEXT, 1)
-    w = explainer.show(TEST_TEXT, methods=["saliency_l2"])
+    w = explainer.show(TEST_TEXT, methods=["saliency_l2"], view="influence")
     assert w.influence["status"] == "empty" and "weights changed" in w.influence["message"]
     explainer.index(sst[0][:40], sst[1][:40], cache_dir=tmp_path, progress=False)
     assert (
@@ -401,7 +401,7 @@ def test_an_influence_ranking_as_a_dataframe(indexed):
 
 
 def test_every_influence_ranking_says_what_it_means_in_plain_words():
-    from notebook_explain.influence.methods import PLAIN_HINTS, SIGN_NOTES
+    from notebook_explain.influence.scorers import PLAIN_HINTS, SIGN_NOTES
 
     assert set(SIGN_NOTES) | {"token_influence"} == set(PLAIN_HINTS)
     for method, hint in PLAIN_HINTS.items():
@@ -415,7 +415,8 @@ def test_highlights_are_whole_words_removed_with_all_their_pieces(tokenizer, tmp
     from model_zoo import build_model
 
     from notebook_explain.influence.index import head_features
-    from notebook_explain.influence.methods import loss_scorer, make_query
+    from notebook_explain.influence.scorers import loss_scorer, make_query
+    from notebook_explain.methods.context import Batching
 
     ex = Explainer(build_model("bert", tokenizer, num_labels=2), tokenizer, device="cpu")
     # every text has words of several pieces ("un ##bel ##ie ##va ##bly", "over ##wr ##ough ##t")
@@ -442,7 +443,7 @@ def test_highlights_are_whole_words_removed_with_all_their_pieces(tokenizer, tmp
                 continue
             kept = [i for i in range(len(ids)) if i not in pieces]
             rows = [(ids, types), ([ids[i] for i in kept], [types[i] for i in kept])]
-            features = head_features(ex.adapter, rows, 8, 4096)
+            features = head_features(ex.adapter, rows, Batching(8, 4096))
             label = torch.tensor([ex.class_names.index(item.label)] * 2)
             full, without = scorer(features, label)
             # float32 features padded in other batches: about 1e-7 of the losses (≈ 0.7) apart

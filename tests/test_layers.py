@@ -29,6 +29,7 @@ LAYERS = (
     ("methods", ("methods.*",)),
     ("metrics and influence", ("metrics.*", "influence.*")),
     ("explanation", ("explanation", "record_schema", "report", "dataset")),
+    ("engine", ("engine",)),
     ("session and explainer", ("explainer", "session", "first_paint", "demo.*")),
     ("widget and export", ("widget", "export")),
     ("entry points", ("__init__", "__main__")),
@@ -128,7 +129,52 @@ def test_imports_form_no_circle():
 def test_the_checker_sees_relative_lazy_and_package_imports():
     """The reader must find what the layer rules are about, or the tests above pass vacuously."""
     assert "models.base" in GRAPH["methods.context"]  # from ..models.base import
-    assert "influence.gradients" in GRAPH["influence.methods"]  # from . import gradients
+    assert "influence.gradients" in GRAPH["influence.scorers"]  # from . import gradients
     assert "metrics" in GRAPH["explainer"]  # a lazy `from .metrics import evaluate`
     assert "explanation" not in GRAPH["report"]  # only under TYPE_CHECKING
     assert layer_of("widget") > layer_of("explanation") > layer_of("methods.context")
+
+
+# ------------------------------------------------------------------ the call direction
+#: the facade and what serves it: the only modules that may hold an Explainer
+FACADE = layer_of("explainer")
+FACADE_NAMES = {"explainer", "ex"}
+
+
+def facade_uses(source: str) -> list[str]:
+    """Where ``source`` receives an Explainer (a parameter named ``explainer`` or ``ex``, or
+    annotated ``Explainer``) or reaches into a private attribute of an Explainer or an Engine
+    (``explainer._x``, ``engine._x``, ``self.engine._x``)."""
+    tree = ast.parse(source)
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for arg in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]:
+                annotation = ast.unparse(arg.annotation) if arg.annotation else ""
+                if arg.arg in FACADE_NAMES or "Explainer" in annotation:
+                    found.append(f"{node.name}({arg.arg}) at line {node.lineno}")
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+            owner = ast.unparse(node.value)
+            if owner in (*FACADE_NAMES, "engine", "self.engine", "run.engine"):
+                if not node.attr.startswith("__"):
+                    found.append(f"{owner}.{node.attr} at line {node.lineno}")
+    return found
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if layer_of(m) < FACADE))
+def test_no_module_below_the_facade_receives_an_explainer(module):
+    uses = facade_uses(MODULES[module].read_text(encoding="utf-8"))
+    assert not uses, f"notebook_explain.{module} takes the facade: {', '.join(uses)}"
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if m != "explainer"))
+def test_no_module_calls_a_private_attribute_of_the_explainer_or_engine(module):
+    uses = facade_uses(MODULES[module].read_text(encoding="utf-8"))
+    private = [u for u in uses if "." in u.split(" at ")[0]]
+    assert not private, f"notebook_explain.{module} reaches inside: {', '.join(private)}"
+
+
+def test_the_call_checker_sees_a_facade_parameter_and_a_private_call():
+    """The reader must find what the call rules are about, or they pass vacuously."""
+    source = "def f(explainer):\n    return explainer._check_text('x')\n"
+    assert facade_uses(source) == ["f(explainer) at line 1", "explainer._check_text at line 2"]

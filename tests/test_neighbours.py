@@ -35,7 +35,7 @@ def test_faiss_exact_search_is_brute_force_on_real_features(indexed):
     index = ex.training_index
     assert index.neighbours.backend == "faiss" and index.neighbours.kind == "exact"
     features = index.features.numpy()
-    from notebook_explain.influence.methods import make_query
+    from notebook_explain.influence.scorers import make_query
 
     checked = 0
     for text in queries:
@@ -69,7 +69,7 @@ def test_without_faiss_the_rankings_are_the_same(indexed, monkeypatch):
 @pytest.mark.parametrize("kind", ["ivf", "hnsw"])
 def test_the_approximate_searches_find_most_exact_neighbours(indexed, kind):
     ex, queries = indexed
-    from notebook_explain.influence.methods import make_query
+    from notebook_explain.influence.scorers import make_query
 
     features = ex.training_index.features
     approximate = NeighbourSearch(features, kind)

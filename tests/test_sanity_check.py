@@ -74,7 +74,9 @@ def test_a_map_mirrored_by_the_output_layer_is_kept_not_changed(vocab):
     with torch.no_grad():
         model.output.weight[0].neg_()
         model.output.bias[0].neg_()
-    absolute, signed = _correlations(explainer, SENTENCES[1], requested, original, {"target": 0})
+    absolute, signed = _correlations(
+        explainer.engine, SENTENCES[1], requested, original, {"target": 0}
+    )
     np.testing.assert_allclose(signed, [-1.0, -1.0], atol=1e-6)
     np.testing.assert_allclose(absolute, [1.0, 1.0], atol=1e-6)
     assert min(absolute) >= SURVIVES

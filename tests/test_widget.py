@@ -15,6 +15,7 @@ from IPython.core.formatters import DisplayFormatter
 from ipywidgets.widgets.widget import _remove_buffers
 
 from notebook_explain import ExplainError
+from notebook_explain.engine import Engine
 from notebook_explain.explanation import Explanation
 from notebook_explain.metrics import DEFAULT_METRICS
 from notebook_explain.session import NO_MODEL_MESSAGE
@@ -189,6 +190,18 @@ def test_influence_panel_answers_the_method_switch_and_token_clicks(vocab, tmp_p
     assert w.influence["status"] == "empty" and "ex.index(" in w.influence["message"]
     ex.index(train, labels, cache_dir=tmp_path, progress=False)
     w = ex.show(SENTENCES[0], methods=["signed_grad_input"])
+    # the panel is closed: nothing is ranked, and a recompute ranks nothing either
+    assert w.influence["status"] == "stale" and w.influence["method"] == "influence_function"
+    queries = []
+    query = ex.engine.influence
+    ex.engine.influence = lambda *a, **k: queries.append(a) or query(*a, **k)
+    send(w, {"type": "explain", "text": SENTENCES[2]}, [])
+    assert w.error == "" and queries == [] and w.influence["status"] == "stale"
+    # opening the panel asks for the ranking (js/src/influence.js)
+    w.view = "influence"
+    send(w, {"type": "explain", "text": SENTENCES[0]}, [])
+    send(w, {"type": "influence", "method": w.influence["method"]}, [])
+    assert len(queries) >= 1
     panel = w.influence
     expected = ex.influence(SENTENCES[0], k=5, target=w.value.target).to_json()
     assert panel["status"] == "ready" and panel["method"] == "influence_function"
@@ -281,7 +294,7 @@ def test_an_expensive_request_waits_for_confirmation_with_its_estimate(vocab, mo
     w = ex.show(SENTENCES[0], methods=["signed_grad_input"])
     monkeypatch.setattr(session_module, "CONFIRM_SECONDS", 0.0)
     # the calibration pass's timing, fixed: a loaded machine would make two timings differ
-    monkeypatch.setattr(Explainer, "_seconds_per_row", lambda self, encoded: 0.001)
+    monkeypatch.setattr(Engine, "_seconds_per_row", lambda self, encoded: 0.001)
     methods = {"signed_grad_input": {}, "lime": {"samples": 50}}
     send(w, {"type": "explain", "text": SENTENCES[0], "methods": methods})
     assert w.error == "" and w.value.methods == ("signed_grad_input",)  # nothing ran yet
@@ -458,8 +471,7 @@ def test_show_leaves_out_the_perturbation_methods_a_long_text_cannot_afford(voca
     priced by ``estimate`` (here a budget of 0 s: none fits)."""
     from conftest import make_word_model
 
-    import notebook_explain.explainer as explainer_module
-    from notebook_explain import Explainer
+    from notebook_explain import Explainer, first_paint
 
     ex = Explainer(make_word_model("gru", vocab), vocab, device="cpu")
     assert set(ex.show(SENTENCES[1]).value.methods) == {
@@ -468,33 +480,34 @@ def test_show_leaves_out_the_perturbation_methods_a_long_text_cannot_afford(voca
         "leave_one_out",
         "input_reduction",
     }
-    monkeypatch.setattr(explainer_module, "SHOW_BUDGET_SECONDS", 0.0)
+    monkeypatch.setattr(first_paint, "SHOW_BUDGET", 0.0)
     w = ex.show(SENTENCES[1])
-    assert w.value.methods == ("signed_grad_input", "integrated_gradients")
+    first = first_paint.plan(ex.engine, SENTENCES[1]).first
+    assert set(w.value.methods) == {first, "signed_grad_input", "integrated_gradients"}
     assert "leave_one_out" in {m["name"] for m in w.methods}  # still one click away
 
 
 def test_show_paints_a_long_text_first_and_computes_the_rest_behind_it(vocab, monkeypatch):
-    """Over the first-paint budget (here 0 s), show() returns at once with the gradient method
-    that reads the input's own pass, and the widget's session computes the other defaults off
-    the comm thread, keeping that one; the result is what an all-at-once show() gives."""
+    """Over the first-paint budget (here 0), show() returns at once with the cheapest map, the
+    gradient method that reads the input's own pass, and the widget's session computes the
+    other defaults off the comm thread, keeping that one; the result is what an all-at-once
+    show() gives."""
     from conftest import make_word_model
 
-    import notebook_explain.explainer as explainer_module
-    from notebook_explain import Explainer
+    from notebook_explain import Explainer, first_paint
 
     ex = Explainer(make_word_model("gru", vocab), vocab, device="cpu")
     at_once = ex.show(SENTENCES[2]).value
-    monkeypatch.setattr(explainer_module, "FIRST_PAINT_SECONDS", 0.0)
+    monkeypatch.setattr(first_paint, "FIRST_PAINT_BUDGET", 0.0)
     calls = []
     explain = ex.explain
     monkeypatch.setattr(ex, "explain", lambda *a, **k: calls.append(k) or explain(*a, **k))
     w = ex.show(SENTENCES[2])
     assert list(calls[0]["methods"]) == ["signed_grad_input"]  # the first paint
     assert w.session.wait(timeout=120) and w.error == ""
-    assert list(calls[1]["methods"]) == list(at_once.methods)
+    assert set(calls[1]["methods"]) == set(at_once.methods)
     assert calls[1]["reuse"] is not None  # the first paint's result is kept, not recomputed
-    assert w.value.methods == at_once.methods
+    assert set(w.value.methods) == set(at_once.methods)
     for name in at_once.methods:
         np.testing.assert_allclose(w.value.scores(name), at_once.scores(name), atol=1e-6)
 
@@ -551,3 +564,37 @@ def test_the_second_text_of_a_pair_is_edited_and_recomputed(hf_explainer):
     )
     send(w, {"type": "explain", "text": premise, "text_pair": "   ", "target": None})
     assert "text_pair is empty" in w.error and w.value.text_pair == "nobody plays ."
+
+
+def test_an_added_method_becomes_the_shown_one(vocab):
+    """ "+ add method" sends the new method as the one to show: once computed it is on screen;
+    a recompute of the shown method on the same input leaves the selection where it was."""
+    from conftest import make_word_model
+
+    from notebook_explain import Explainer
+
+    ex = Explainer(make_word_model("gru", vocab), vocab, device="cpu")
+    w = ex.show(SENTENCES[0], methods=["signed_grad_input", "integrated_gradients"])
+    assert w.method == "signed_grad_input"
+    methods = {"signed_grad_input": {}, "integrated_gradients": {}, "leave_one_out": {}}
+    request = {"type": "explain", "text": SENTENCES[0], "target": w.value.target}
+    send(w, {**request, "methods": methods, "method": "leave_one_out"})
+    assert w.error == "" and w.method == "leave_one_out"
+    changed = {**methods, "integrated_gradients": {"steps": 20}}
+    send(w, {**request, "methods": changed, "method": "integrated_gradients"})
+    assert w.method == "leave_one_out"  # not added: the selection stays
+
+
+def test_a_saved_page_never_shows_an_unranked_influence_panel_as_pending(vocab, tmp_path):
+    from conftest import make_word_model
+
+    from notebook_explain import Explainer
+    from notebook_explain.widget import UNRANKED_MESSAGE
+
+    ex = Explainer(make_word_model("gru", vocab), vocab, device="cpu")
+    ex.index(SENTENCES * 4, [1, 0, 0] * 4, cache_dir=tmp_path, progress=False)
+    w = ex.show(SENTENCES[0], methods=["signed_grad_input"])
+    assert w.influence["status"] == "stale"
+    page = w.to_html()
+    assert UNRANKED_MESSAGE[:40] in page
+    assert '"status": "stale"' not in page and '"status":"stale"' not in page

@@ -49,3 +49,13 @@ def test_words_are_the_texts_words_without_spaces(sst_corpus, build):
     for token, word in zip(e.tokens, e.word_index):
         piece = tokenizer.convert_tokens_to_string([token]).strip()
         assert piece in e.words[word], (token, e.words[word])
+
+
+def test_shown_words_keep_combining_marks_and_variation_selectors(hf_explainer):
+    """MiniLM's uncased tokenizer strips accents, so its offsets end before a combining mark:
+    the shown word keeps every character of the text up to the next word."""
+    text = "the cafe\u0301 was lovely \u2764\ufe0f and so was the cre\u0300me bru\u0302le\u0301e"
+    words = hf_explainer.explain(text, methods=["signed_grad_input"]).words
+    assert "cafe\u0301" in words and "\u2764\ufe0f" in words
+    assert "cre\u0300me" in words and "bru\u0302le\u0301e" in words
+    assert "".join(words) == "".join(text.split())

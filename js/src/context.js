@@ -1,31 +1,11 @@
 // What every view shares: model access, the decoded explanation, method metadata and the
 // requests to the kernel.
 
+import CONTRACT from "../../notebook_explain/widget_contract.json" with { type: "json" };
 import { currentMethods, prepareExplanation } from "./explanation.js";
 
-export const TRAITS = [
-  "explanation",
-  "methods",
-  "method",
-  "compare",
-  "pending",
-  "painted_first",
-  "level",
-  "threshold",
-  "top_k",
-  "selected_token",
-  "view",
-  "reduction_step",
-  "influence",
-  "evaluation",
-  "dataset",
-  "sanity",
-  "confirm",
-  "editable",
-  "busy",
-  "status",
-  "error",
-];
+/** Every synced trait, from the contract the kernel checks too (widget_contract.json). */
+export const TRAITS = Object.keys(CONTRACT.traits);
 
 export const READ_ONLY_HINT = "Display only: to edit the text or recompute, open it with Explainer.show(text).";
 export const NO_KERNEL_HINT =
@@ -154,8 +134,9 @@ export function createContext(model) {
         target: "target" in changes ? changes.target : (exp?.target ?? null),
         contrast: contrastOf(changes, exp),
         methods: changes.methods ?? currentMethods(exp),
-        // the method on screen: on a new text or target the kernel computes it first
-        method: model.get("method"),
+        // the method on screen (or one just added, which becomes the shown one): on a new text
+        // or target the kernel computes it first
+        method: changes.method ?? model.get("method"),
       });
     },
 

@@ -89,11 +89,17 @@ function subject(influence, exp) {
 export function createInfluence(ctx) {
   const el = h("div", { class: "ne-influence" });
   const changed = tracker();
+  let asked = null; // the stale state already asked about
   return {
     el,
     update(active) {
       const influence = ctx.get("influence") ?? {};
       const exp = ctx.explanation();
+      // the kernel ranks training examples only for an open panel: opening it asks for them
+      if (active && influence.status === "stale" && asked !== influence && ctx.canSend()) {
+        asked = influence;
+        ctx.influence(influence.method);
+      }
       if (active && changed(influence, exp)) rebuild(influence, exp);
       // on every update, not only on a rebuild: busy ends without a new ranking after an error
       const select = el.querySelector('[data-testid="ne-influence-method"]');

@@ -24,7 +24,8 @@ export function createMethodPanel(ctx) {
     onchange: () => {
       const name = add.value;
       add.value = "";
-      if (name) ctx.explain({ methods: { ...currentMethods(ctx.explanation()), [name]: ctx.defaults(name) } });
+      if (name)
+        ctx.explain({ methods: { ...currentMethods(ctx.explanation()), [name]: ctx.defaults(name) }, method: name });
     },
   });
   // ◀ ▶ step through the computed methods, as the arrow keys on the widget do
@@ -118,7 +119,8 @@ export function createMethodPanel(ctx) {
       }
       select.value = result.name;
       const paintedFirst = ctx.get("painted_first");
-      if (trustChanged(result, paintedFirst)) fill(trust, [...trustChips(result), firstPaintNote(paintedFirst, result)]);
+      if (trustChanged(result, paintedFirst))
+        fill(trust, [...trustChips(result), firstPaintNote(paintedFirst, result)]);
       trust.hidden = trust.childElementCount === 0;
       previous.disabled = next.disabled = exp.results.length < 2;
       if (cardChanged(result, registered)) {

@@ -60,21 +60,36 @@ export function createStatus(ctx) {
       cancel.hidden = !ctx.editable();
       statusText.textContent = ctx.get("status") || "Computing…";
       statusText.title = statusText.textContent; // one line in its slot: the whole text on hover
-      const seconds = ctx.get("confirm")?.seconds ?? {};
+      const held = ctx.get("confirm") ?? {};
+      const seconds = held.seconds ?? {};
       const total = Object.values(seconds).reduce((a, b) => a + b, 0);
+      const wasHidden = confirm.hidden;
       confirm.hidden = !total;
       confirmText.textContent = total
-        ? `This will take about ${formatSeconds(total)} on this machine (` +
+        ? `${describeRequest(held.request, ctx.explanation(), Object.keys(seconds))} will take about ` +
+          `${formatSeconds(total)} on this machine (` +
           Object.entries(seconds)
             .map(([name, s]) => `${name} ${formatSeconds(s)}`)
             .join(", ") +
           "). "
         : "";
+      // the prompt is what the user must answer next: bring it into view when it appears
+      if (wasHidden && total) confirm.scrollIntoView?.({ block: "nearest" });
       const message = ctx.get("error") || "";
       error.hidden = !message;
       errorText.textContent = message;
     },
   };
+}
+
+/** "Computing lime for “negative” on a new text": what a held-back request would do. */
+function describeRequest(request, exp, names) {
+  const parts = [`Computing ${names.join(", ") || "the methods"}`];
+  const target = request?.target;
+  if (typeof target === "number" && exp?.classNames[target] !== undefined)
+    parts.push(`for “${exp.classNames[target]}”`);
+  if (exp && typeof request?.text === "string" && request.text !== exp.text) parts.push("on the edited text");
+  return parts.join(" ");
 }
 
 function formatSeconds(seconds) {

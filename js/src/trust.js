@@ -10,7 +10,8 @@ const percent = (v) => (v === null || v === undefined ? "n/a" : `${(100 * v).toF
 function describe(name, check) {
   if (check.pearson !== undefined) {
     const r = `r = ${check.pearson >= 0 ? "+" : "−"}${Math.abs(check.pearson).toFixed(2)}`;
-    if (check.contradicts) return `runs against leave-one-out (${r}): the words it favours are not those whose removal moves the score`;
+    if (check.contradicts)
+      return `runs against leave-one-out (${r}): the words it favours are not those whose removal moves the score`;
     return check.ok ? `agrees with leave-one-out (${r})` : `agrees weakly with leave-one-out (${r})`;
   }
   const steps = check.steps ? `, ${check.steps} steps` : "";

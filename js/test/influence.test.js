@@ -112,3 +112,14 @@ test("the ranking's meaning reads in plain words, with the formula on hover", ()
   model.set("influence", { ...ready, sign_note: formula }); // an older kernel: no plain words
   assert.equal($('[data-testid="ne-influence-hint"]').textContent, formula);
 });
+
+test("a stale ranking is asked for when the panel opens, once, and not while it is closed", () => {
+  const stale = { status: "stale", method: "tracin", message: "Ranking the training examples for this text…" };
+  const { $, model } = mount({ view: "heatmap", influence: stale });
+  assert.deepEqual(model.sent, []);
+  model.set("view", "influence");
+  assert.deepEqual(model.sent, [{ type: "influence", method: "tracin" }]);
+  assert.match($(".ne-influence").textContent, /Ranking the training examples/);
+  model.set("threshold", 0.1); // another update: no second request
+  assert.equal(model.sent.length, 1);
+});

@@ -86,6 +86,7 @@ test("'add method' lists the registered methods not computed yet and sends the e
     "input_reduction",
   ]);
   assert.deepEqual(model.sent[0].methods.input_reduction, { max_steps: 10 });
+  assert.equal(model.sent[0].method, "input_reduction"); // shown once computed
 });
 
 test("without a kernel recomputing is disabled, with a hint", () => {

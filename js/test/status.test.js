@@ -203,13 +203,16 @@ test("a request the kernel estimates at more than 10 s waits for the user, with 
   model.set("confirm", { seconds: { marginalization: 41.6, lime: 3.2 }, request });
   const bar = $('[data-testid="ne-confirm"]');
   assert.ok(!bar.hidden);
-  assert.match(bar.textContent, /about 45 s on this machine \(marginalization 42 s, lime 3 s\)/);
+  assert.match(
+    bar.textContent,
+    /^Computing marginalization, lime for “positive” will take about 45 s on this machine \(marginalization 42 s, lime 3 s\)/,
+  );
   $('[data-testid="ne-confirm-run"]').click();
   assert.deepEqual(model.sent, [request]);
   assert.deepEqual(model.get("confirm"), {});
   assert.ok(bar.hidden);
-  model.set("confirm", { seconds: { marginalization: 200 }, request });
-  assert.match(bar.textContent, /about 3 min/);
+  model.set("confirm", { seconds: { marginalization: 200 }, request: { ...request, text: "another text" } });
+  assert.match(bar.textContent, /on the edited text will take about 3 min/);
   $('[data-testid="ne-confirm-drop"]').click();
   assert.equal(model.sent.length, 1); // nothing more sent
   assert.ok(bar.hidden);

@@ -2,6 +2,7 @@
 // model, contract-shaped explanation states and a mount helper.
 
 import { Window } from "happy-dom";
+import CONTRACT from "../../notebook_explain/widget_contract.json" with { type: "json" };
 import { render } from "../src/widget.js";
 
 export const window = new Window();
@@ -42,6 +43,11 @@ export class FakeModel {
     this.saves++;
   }
   send(message) {
+    // every message a test makes the widget send is held to the contract the kernel checks
+    const fields = CONTRACT.requests[message?.type];
+    if (!fields) throw new Error(`a message type not in widget_contract.json: ${JSON.stringify(message)}`);
+    const unknown = Object.keys(message).filter((k) => k !== "type" && !fields.includes(k));
+    if (unknown.length) throw new Error(`fields not in widget_contract.json: ${unknown} in ${message.type}`);
     if (message?.type === "ping") {
       this.pings++;
       if (this.kernel) this.receive({ type: "pong" });

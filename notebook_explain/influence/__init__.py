@@ -6,7 +6,7 @@ and ``Explainer.token_influence``.
 """
 
 from .index import TrainingIndex, build_index
-from .methods import METHODS
 from .result import InfluenceItem, InfluenceResult
+from .scorers import METHODS
 
 __all__ = ["METHODS", "InfluenceItem", "InfluenceResult", "TrainingIndex", "build_index"]

@@ -14,8 +14,9 @@ import torch
 from .index import head_features
 
 
-def word_highlights(adapter, index, rows: list[int], scorer, batch_size, max_batch_tokens):
-    """For each training row: (its words, their leave-word-out scores)."""
+def word_highlights(adapter, index, rows: list[int], scorer, batching):
+    """For each training row: (its words, their leave-word-out scores), in passes within
+    ``batching`` (a ``methods.context.Batching``)."""
     if not rows:
         return []
     variants, labels, spans = [], [], []
@@ -33,7 +34,7 @@ def word_highlights(adapter, index, rows: list[int], scorer, batch_size, max_bat
             )
         labels += [int(index.labels[row])] * (len(encoded.words) + 1)
         spans.append((start, list(encoded.words)))
-    features = head_features(adapter, variants, batch_size, max_batch_tokens)
+    features = head_features(adapter, variants, batching)
     scores = scorer(features, torch.as_tensor(labels))
     out = []
     for start, words in spans:

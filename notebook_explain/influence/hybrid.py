@@ -19,7 +19,7 @@ from torch.nn.attention import SDPBackend, sdpa_kernel
 
 from ..errors import ExplainError
 from . import gradients
-from .methods import Query, build_result, ranked
+from .scorers import Query, build_result, ranked
 
 SIGN_NOTE = (
     "score = I(z, w_y(x_i)) = −∇θ‖∂S_y/∂x_i‖ᵀ H⁻¹ ∇θL(z) (survey eq. 29): how up-weighting z "

@@ -25,6 +25,7 @@ from safetensors.torch import load_file
 
 from ..cache import cache_root, discard, fingerprint, store, valid
 from ..errors import ExplainError
+from ..methods.context import Batching
 from ..models.base import head_of, parameters_fingerprint
 from ..perturb import pad_ids
 from . import gradients
@@ -209,13 +210,13 @@ def encoded_rows(adapter, texts: Sequence[str]) -> list[tuple[list[int], list[in
 def head_features(
     adapter,
     rows,
-    batch_size: int,
-    max_batch_tokens: int,
+    batching: Batching,
     progress=False,
     desc="indexing",
     allocate=None,
 ) -> torch.Tensor:
-    """(n, H) float64 classifier-head features of encoded rows, in length-sorted batches, each
+    """(n, H) float64 classifier-head features of encoded rows, in length-sorted batches within
+    ``batching``'s limits (its ``check`` runs before each, so a query can be cancelled), each
     batch written into ``allocate(n, H)``'s array as it comes (default: one in memory; the
     index passes a file mapped into memory, so a million rows need not fit in RAM)."""
     from tqdm.auto import tqdm
@@ -225,7 +226,8 @@ def head_features(
     for i in order:
         width = max(len(rows[i][0]), 1)
         if current and (
-            len(current) >= batch_size or (len(current) + 1) * width > max_batch_tokens
+            len(current) >= batching.batch_size
+            or (len(current) + 1) * width > batching.max_batch_tokens
         ):
             batches.append(current)
             current = []
@@ -235,6 +237,8 @@ def head_features(
     out = None
     with torch.no_grad(), tqdm(total=len(rows), desc=desc, disable=not progress) as bar:
         for batch in batches:
+            if batching.check is not None:
+                batching.check()
             ids, mask, types = (
                 None if t is None else t.to(adapter.device)
                 for t in pad_ids(
@@ -329,7 +333,8 @@ def build_index(
                     folder / FEATURES, mode="w+", dtype=np.float64, shape=(n, width)
                 )
 
-            head_features(adapter, rows, batch_size, max_batch_tokens, progress, allocate=on_disk)
+            limits = Batching(batch_size, max_batch_tokens)
+            head_features(adapter, rows, limits, progress, allocate=on_disk)
             (folder / "config.json").write_text(json.dumps({**config, "n": len(texts)}))
 
         path = store(path, fill)

@@ -62,11 +62,11 @@ class LabelSuspects:
         }
 
 
-def label_suspects(explainer, result, k: int, method: str, progress: bool) -> LabelSuspects:
-    """See ``Explainer.label_suspects``."""
+def label_suspects(engine, result, *, k: int, method: str, progress: bool) -> LabelSuspects:
+    """See ``Explainer.label_suspects`` (``engine``: the model's ``engine.Engine``)."""
     from tqdm.auto import tqdm
 
-    from .methods import METHODS
+    from .scorers import METHODS
 
     if method not in METHODS:
         raise ExplainError(f"Unknown influence method {method!r}; choose one of {list(METHODS)}.")
@@ -76,7 +76,7 @@ def label_suspects(explainer, result, k: int, method: str, progress: bool) -> La
         raise ExplainError(
             "label_suspects needs a run with labels: pass labels= to explain_dataset."
         )
-    index = explainer.training_index
+    index = engine.training_index
     if index is None:
         raise ExplainError(
             "No training index yet: build one first with ex.index(train_texts, train_labels)."
@@ -87,7 +87,7 @@ def label_suspects(explainer, result, k: int, method: str, progress: bool) -> La
     counts: Counter[int] = Counter()
     opposition: defaultdict[int, float] = defaultdict(float)
     for i in tqdm(wrong, desc="ranking training examples", disable=not progress):
-        answer = explainer.influence(texts[i], k=k, method=method, target=labels[i], highlights=0)
+        answer = engine.influence(texts[i], k=k, method=method, target=labels[i], highlights=0)
         for item in answer.opponents:
             counts[item.index] += 1
             opposition[item.index] += abs(item.score)

@@ -150,15 +150,15 @@ class Evaluation:
 
 
 def evaluate(
-    explainer, explanation, metrics=None, on_progress=None, check=None, rationale=None
+    engine, explanation, metrics=None, on_progress=None, check=None, rationale=None
 ) -> Evaluation:
     """Every metric of ``metrics`` (names, or a dict of name → parameters; default
-    ``DEFAULT_METRICS``) for every method of ``explanation``, made by ``explainer``'s model.
+    ``DEFAULT_METRICS``) for every method of ``explanation``, made by ``engine``'s model.
     ``on_progress(method, i, n)`` is called before the i-th of the n methods is evaluated;
     ``check()`` before every batched pass (see ``methods.context.Batching``). ``rationale``:
     the human rationale's word indices or word mask, for the ``rationale_*`` metrics."""
     resolved = resolve_metrics(metrics, DEFAULT_METRICS)
-    probe = Probe(explainer, explanation, check, rationale)
+    probe = Probe(engine, explanation, check, rationale)
     results = {}
     for i, method in enumerate(explanation.methods):
         if on_progress is not None:

@@ -206,7 +206,7 @@ class ClauseFaithfulness(Metric):
             return MetricValue.not_applicable("The text has a single clause.")
         best = max(range(len(spans)), key=lambda j: spans[j].scores[method])
         top = spans[best]
-        p = probe.probabilities(probe.removed_rows([[], range(top.start, top.end)]), removal)
+        p = probe.probabilities(probe.word_set_matrix([[], range(top.start, top.end)]), removal)
         return MetricValue(float(p[0] - p[1]), None, {"clause": top.text, "removal": removal})
 
 

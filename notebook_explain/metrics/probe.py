@@ -56,18 +56,18 @@ def rationale_mask(rationale, words) -> np.ndarray:
 
 
 class Probe:
-    """``probabilities(removed, removal)`` for one explanation, re-encoded with its explainer.
+    """``probabilities(removed, removal)`` for one explanation, re-encoded with its engine.
     ``check`` runs before every batched pass (see ``context.Batching``)."""
 
-    def __init__(self, explainer, explanation, check=None, rationale=None):
-        self.explainer, self.explanation = explainer, explanation
+    def __init__(self, engine, explanation, check=None, rationale=None):
+        self.engine, self.explanation = engine, explanation
         #: the human rationale as a (W,) bool word mask, or None (``rationale_mask``)
         self.rationale = None if rationale is None else rationale_mask(rationale, explanation.words)
-        adapter = explainer.adapter
+        adapter = engine.adapter
         encoded = adapter.encode(explanation.text, explanation.text_pair)
         if tuple(encoded.tokens) != tuple(explanation.tokens):
             raise ExplainError(
-                "This explanation's tokens differ from what this explainer's tokenizer gives for "
+                "This explanation's tokens differ from what this model's tokenizer gives for "
                 "its text: evaluate an explanation with the Explainer that made it."
             )
         with adapter.inference():
@@ -77,8 +77,8 @@ class Probe:
                 "probability",
                 explanation.target,
                 contrast=explanation.contrast,
-                likelihoods=explainer.likelihoods,
-                batching=explainer.batching(check),
+                likelihoods=engine.likelihoods,
+                batching=engine.batching(check),
             )
         self.word_index = np.asarray(explanation.word_index)
         self.n_words = len(explanation.words)
@@ -89,13 +89,13 @@ class Probe:
 
     # ------------------------------------------------------------------ queries
     def word_scores(self, method: str) -> np.ndarray:
-        """The method's word scores in this explanation, or from the explainer when the
+        """The method's word scores in this explanation, or from the engine when the
         explanation does not hold the method (computed once, same target and output)."""
         e = self.explanation
         if method in e.results:
             return e.scores(method, "word")
         if method not in self._reference:
-            other = self.explainer.explain(
+            other = self.engine.explain(
                 e.text,
                 methods=[method],
                 target=e.target,
@@ -107,7 +107,7 @@ class Probe:
             self._reference[method] = other.scores(method, "word")
         return self._reference[method]
 
-    def removed_rows(self, word_sets) -> np.ndarray:
+    def word_set_matrix(self, word_sets) -> np.ndarray:
         """A (R, W) bool matrix from a list of word-index collections."""
         rows = np.zeros((len(word_sets), self.n_words), dtype=bool)
         for r, words in enumerate(word_sets):
@@ -168,7 +168,7 @@ class Probe:
         """(1, L) token ids: one likelihood sample per position (the input's id at special ones)."""
         if self._mlm_tokens is None:
             ctx = self.ctx
-            likelihood = self.explainer.likelihoods.get("mlm")
+            likelihood = self.engine.likelihoods.get("mlm")
             device = ctx.embeddings.device
             ids = ctx.encoded.input_ids
             positions = torch.as_tensor(np.flatnonzero(self.word_index >= 0), device=device)

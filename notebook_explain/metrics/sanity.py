@@ -101,29 +101,29 @@ def _randomise(parameters, generator: torch.Generator) -> None:
 
 
 def sanity_check(
-    explainer, text, methods=None, mode="cascading", seed=0, on_progress=None, **explain_kwargs
+    engine, text, methods=None, mode="cascading", seed=0, on_progress=None, **explain_kwargs
 ):
     """Run the check for ``methods`` on ``text`` (see the module docstring); ``on_progress(stage,
-    i, n)`` is called before each stage; keyword arguments go to ``explainer.explain``
+    i, n)`` is called before each stage; keyword arguments go to ``engine.explain``
     (``target``, ``text_pair``, ``output``, ``check``, ...)."""
     if mode not in MODES:
         raise ExplainError(f"Unknown mode {mode!r}. Choose one of: {', '.join(MODES)}.")
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ExplainError(f"seed must be a non-negative integer, got {seed!r}.")
-    with explainer.adapter.inference():  # no other request runs on the randomised weights
-        return _sanity_check(explainer, text, methods, mode, seed, on_progress, explain_kwargs)
+    with engine.adapter.inference():  # no other request runs on the randomised weights
+        return _sanity_check(engine, text, methods, mode, seed, on_progress, explain_kwargs)
 
 
-def _sanity_check(explainer, text, methods, mode, seed, on_progress, explain_kwargs):
-    original = explainer.explain(text, methods=methods, **explain_kwargs)
+def _sanity_check(engine, text, methods, mode, seed, on_progress, explain_kwargs):
+    original = engine.explain(text, methods=methods, **explain_kwargs)
     explain_kwargs = {**explain_kwargs, "target": original.target}
     requested = {name: dict(original.result(name).params) for name in original.methods}
-    groups = layer_groups(explainer.adapter.named_parameters())
+    groups = layer_groups(engine.adapter.named_parameters())
     if not groups:
         raise ExplainError("This model has no parameters to randomise.")
     saved = [[p.detach().clone() for p in params] for _, params in groups]
     generator = torch.Generator().manual_seed(seed)
-    stages, rows = ["none"], [_correlations(explainer, text, requested, original, explain_kwargs)]
+    stages, rows = ["none"], [_correlations(engine, text, requested, original, explain_kwargs)]
     try:
         for i, (name, params) in enumerate(groups):
             if on_progress is not None:
@@ -132,7 +132,7 @@ def _sanity_check(explainer, text, methods, mode, seed, on_progress, explain_kwa
                 _restore(groups[i - 1][1], saved[i - 1])
             _randomise(params, generator)
             stages.append(name)
-            rows.append(_correlations(explainer, text, requested, original, explain_kwargs))
+            rows.append(_correlations(engine, text, requested, original, explain_kwargs))
     finally:
         for (_, params), copies in zip(groups, saved):
             _restore(params, copies)
@@ -150,9 +150,9 @@ def _restore(parameters, copies) -> None:
             p.copy_(copy)
 
 
-def _correlations(explainer, text, requested, original, explain_kwargs) -> list[list[float]]:
+def _correlations(engine, text, requested, original, explain_kwargs) -> list[list[float]]:
     """[the absolute values' correlations, the signed ones'], one per method."""
-    again = explainer.explain(text, methods=requested, **explain_kwargs)
+    again = engine.explain(text, methods=requested, **explain_kwargs)
     return [
         [spearman(np.abs(original.scores(m)), np.abs(again.scores(m))) for m in requested],
         [spearman(original.scores(m), again.scores(m)) for m in requested],

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import unicodedata
 import warnings
 
 import numpy as np
@@ -53,6 +54,21 @@ PROBE_TEXT = (
     "will happen ; then the letters arrive , the brothers argue , and the last hour is as "
     "gripping as anything this year ."
 )
+
+
+#: characters that belong to the character before them: variation selectors and the joiner
+_JOINERS = frozenset("\ufe0e\ufe0f\u200d")
+
+
+def _through_marks(source: str, end: int) -> int:
+    """``end`` moved past the combining marks, variation selectors and joiners that follow it:
+    an uncased tokenizer strips them ("café" written with U+0301, "❤️"), so its offsets end before
+    them, and the shown word would lose them."""
+    while end < len(source) and (
+        unicodedata.category(source[end]).startswith("M") or source[end] in _JOINERS
+    ):
+        end += 1
+    return end
 
 
 class HFAdapter:
@@ -114,6 +130,7 @@ class HFAdapter:
         #: the position the classifier reads: an encoder's first ([CLS], <s>); a model that must
         #: be padded on the left reads its last (GPT-2, Llama, Qwen2, XLNet)
         self.pooled_position = "last" if self.padding_side == "left" else "first"
+        self.max_length = _length_limit(model, tokenizer)
         capabilities = {EMBEDDINGS, VOCABULARY}
         if self._attention_is_readable():
             capabilities.add(ATTENTION)
@@ -128,7 +145,6 @@ class HFAdapter:
             capabilities.add(LAYERS)
         self.capabilities = frozenset(capabilities)
         self.attention_normalizer = {"normalizer": "softmax"}
-        self.max_length = _length_limit(model, tokenizer)
 
     def encode(self, text: str, text_pair: str | None = None) -> Encoded:
         full = self.tokenizer(
@@ -212,7 +228,11 @@ class HFAdapter:
                 spans.append([seq, start, end])
             spans[keys[key]][2] = end
             word_index[i] = keys[key]
-        return [sources[seq][start:end].strip() for seq, start, end in spans], word_index
+        words = [
+            sources[seq][start : _through_marks(sources[seq], end)].strip()
+            for seq, start, end in spans
+        ]
+        return words, word_index
 
     def embed(self, input_ids: torch.Tensor) -> torch.Tensor:
         return self._embedding(input_ids)
@@ -375,7 +395,7 @@ class HFAdapter:
             for i, block in enumerate(max(lists, key=len)):
                 found[str(i)] = block
         self._layer_modules = found
-        ids = self.tokenizer(PROBE_TEXT, return_tensors="pt")["input_ids"].to(self.device)
+        ids = self.tokenizer("a good movie", return_tensors="pt")["input_ids"].to(self.device)
         mask = torch.ones_like(ids)
         kept = {}
         with torch.no_grad(), self.inference():
@@ -466,19 +486,21 @@ class HFAdapter:
         return logits
 
     def _propagation_is_exact(self) -> bool:
-        """Whether the propagation rules cover every nonlinear op of the model: on an input of
-        ordinary length (``PROBE_TEXT``, 40 words: a three-token probe passes models whose
-        sliding-window attention only starts to matter on longer inputs), every attention layer
-        runs through the rules, the rule pass gives the model's
-        own logits and DeepLIFT's contributions sum to
-        the logit difference against a reference (an ordinary token at every position) within
-        1e-4 relative. An op
-        the rules miss (a ``torch.tanh`` written inline, attention code of the model's own)
-        breaks that sum, and LRP and DeepLIFT are then not offered. DeepLIFT checks the sum
-        again on every input it explains (``methods/identity.py``)."""
+        """Whether the propagation rules cover every nonlinear op of the model, on an input of
+        ordinary length (``PROBE_TEXT``, 43 words cut to the model's length limit; a three-token
+        probe passed models whose sliding-window attention only matters on longer inputs):
+        every attention layer runs through the rules, the rule pass gives the model's own logits,
+        and DeepLIFT's contributions sum to the logit difference against a reference (an
+        ordinary token at every position) within 1e-4 relative. An op the rules miss (a
+        ``torch.tanh`` written inline, attention code of the model's own) breaks that sum, and
+        LRP and DeepLIFT are then not offered. DeepLIFT checks the sum again on every input it
+        explains (``methods/identity.py``)."""
         from ..propagation import RescaleRule
 
-        ids = self.tokenizer("a good movie", return_tensors="pt")["input_ids"].to(self.device)
+        probe = self.tokenizer(
+            PROBE_TEXT, return_tensors="pt", truncation=True, max_length=self.max_length
+        )
+        ids = probe["input_ids"].to(self.device)
         mask = torch.ones_like(ids).expand(2, -1)
         with self.inference():
             x = self.embed(ids).detach()

@@ -96,3 +96,35 @@ def test_a_narrow_output_wraps_every_view_without_sticking_out(explainer, tmp_pa
         assert shown["rootWidth"] <= 420, view
         assert shown["pageOverflow"] <= 0 and shown["sticking"] == [], (view, shown)
         assert shown["tabRows"] == 1, (view, shown)
+
+
+def test_the_trust_line_warns_in_words_on_a_map_that_contradicts_leave_one_out(tmp_path):
+    """On the MiniLM demo, signed gradient × input runs against leave-one-out on the README's
+    sentence; its trust line says so with ⚠, integrated gradients' shows its completeness gap
+    with ✓, and the first-painted map carries the reason it was chosen."""
+    ex = Explainer.demo("minilm-sst2", progress=False)
+    text = "the acting is superb, but the plot is a dull, predictable mess."
+    w = ex.show(text)
+    assert w.session.wait(timeout=300) and w.error == ""
+    e = w.value
+    against = [
+        name
+        for name, result in e.results.items()
+        if result.checks.get("leave_one_out", {}).get("contradicts")
+    ]
+    assert against, "no map contradicts leave-one-out on this sentence: pick another"
+    page = tmp_path / "trust.html"
+    w.to_html(page)
+    r = run_script("trust", PAGE=page, SHOT="trust-line.png")
+    assert r["pageErrors"] == [] and r["methods"] == list(e.methods)
+    for name in against:
+        chip = next(c for c in r["lines"][name]["chips"] if c["check"] == "leave_one_out")
+        assert chip["warn"] and "runs against leave-one-out" in chip["text"]
+    for name, result in e.results.items():
+        shown = {c["check"]: c for c in r["lines"][name]["chips"]}
+        assert set(shown) == set(result.checks)
+        for check, figures in result.checks.items():
+            assert shown[check]["warn"] == (not figures["ok"]) and shown[check]["text"][0] in "✓⚠"
+    first = w.painted_first["method"]
+    assert r["lines"][first]["reason"] == w.painted_first["reason"]
+    assert all(r["lines"][m]["reason"] is None for m in e.methods if m != first)

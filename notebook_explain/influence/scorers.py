@@ -296,7 +296,7 @@ def build_result(
     """Turn ranked rows into an ``InfluenceResult``, with word highlights for the top items."""
     start = time.perf_counter()
     lit = proponents[:highlights] + opponents[:highlights]
-    marks = dict(zip(lit, word_highlights(adapter, index, lit, scorer, *batching)))
+    marks = dict(zip(lit, word_highlights(adapter, index, lit, scorer, batching)))
     info["highlight_seconds"] = time.perf_counter() - start
 
     def item(row):
