@@ -65,7 +65,11 @@ result.recompute = await takeProgress(0);
 
 // 3. "+ add method" computes the added method only, and it joins Compare
 await request(0, main, () => main.locator(".ne-add-method").selectOption("saliency_l2"));
-result.added = { progress: await takeProgress(0), methods: await methods(main) };
+result.added = {
+  progress: await takeProgress(0),
+  methods: await methods(main),
+  shown: await main.locator('[data-testid="ne-method-select"]').inputValue(),
+};
 await main.getByRole("tab", { name: "Compare methods" }).click();
 result.added.compared = await main.locator(".ne-compare-name").allTextContents();
 await main.getByRole("tab", { name: "Heatmap" }).click();
@@ -124,6 +128,8 @@ if (ui === "lab") {
   await page.locator(".lm-Menu-itemLabel", { hasText: /^JupyterLab Dark$/ }).click();
   await page.waitForFunction(() => document.body.dataset.jpThemeLight === "false", null, { timeout: minutes(1) });
   await page.waitForTimeout(500); // the theme's stylesheet applies
+  // a signed map (the added unsigned one is on screen since step 3)
+  await main.locator('[data-testid="ne-method-select"]').selectOption("integrated_gradients");
   result.dark = await chipContrasts(main);
   await main.locator(".ne-heatmap").screenshot({ path: `${screenshots}/jupyterlab-dark.png` });
   await main.screenshot({ path: `${screenshots}/widget-dark.png` });

@@ -148,6 +148,7 @@ def test_the_widget_as_a_user_works_it(ui, jupyter_url, notebook_dir):
     running = [p["text"] for p in r["added"]["progress"] if "Running" in p["text"]]
     assert running and all("saliency_l2" in t and "(1/1)" in t for t in running), running
     assert "saliency_l2" in r["added"]["methods"] and "saliency_l2" in r["added"]["compared"]
+    assert r["added"]["shown"] == "saliency_l2"  # the added method is the one on screen
 
     # the influence select answers every switch and stays enabled
     assert len(r["influence"]) == 3
