@@ -23,9 +23,11 @@ candidate (``saliency_l2``) is compared with the magnitudes of leave-one-out's s
 costs more than the first-paint budget, the first map is shown at once and the rest computes
 behind it.
 
-The budgets were set on the MiniLM demo on 2 CPU cores (a cost of 2.4e11 is about 3 s there:
-``benchmarks/first_paint_faithfulness.py`` prints the cost and the seconds side by side); on a
-GPU they are ``GPU_FACTOR`` times larger.
+The budgets were set from one timing of the MiniLM demo on 2 CPU cores: integrated gradients'
+cost of 4.9e11 on a 422-token text took about 6 s, so 2.4e11 is about 3 s of that work. The pace
+varies with the machine and its load (``benchmarks/first_paint_faithfulness.py`` prints each
+candidate's cost beside its measured seconds). On a GPU the budgets are ``GPU_FACTOR`` times
+larger.
 """
 
 from __future__ import annotations
