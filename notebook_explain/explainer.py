@@ -15,6 +15,8 @@ from .models.base import ModelAdapter, check_hooks
 
 __all__ = ["DEFAULT_METHODS", "Explainer"]
 
+#: the tabs ``show()`` can open first (the dataset tab is ``browse``'s)
+SHOW_VIEWS = ("heatmap", "compare", "reduction", "influence")
 #: a new text or target asked for in the widget shows the method on screen first, and the rest
 #: behind it, when they should take longer than this (``show()``'s own first paint is
 #: ``first_paint.plan``'s)
@@ -612,6 +614,10 @@ class Explainer:
         """
         from .first_paint import plan
 
+        if view not in SHOW_VIEWS:
+            raise ExplainError(
+                f"view={view!r} is not a tab show() opens; choose one of {list(SHOW_VIEWS)}."
+            )
         later, traits = None, {"view": view}
         if methods is None:
             first = plan(self.engine, text, kwargs.get("text_pair"))

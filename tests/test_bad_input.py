@@ -76,3 +76,12 @@ def test_bad_device_and_batch_size(hf_model, tokenizer):
         Explainer(hf_model, tokenizer, batch_size=0)
     with pytest.raises(ExplainError, match="max_batch_tokens"):
         Explainer(hf_model, tokenizer, max_batch_tokens=True)
+
+
+def test_show_names_the_tabs_it_can_open(vocab):
+    from conftest import make_word_model
+
+    ex = Explainer(make_word_model("gru", vocab), vocab, device="cpu")
+    with pytest.raises(ExplainError, match=r"view='dashboard' is not a tab.*'influence'"):
+        ex.show(SENTENCES[0], methods=["saliency_l2"], view="dashboard")
+    assert ex.show(SENTENCES[0], methods=["saliency_l2"], view="compare").view == "compare"
