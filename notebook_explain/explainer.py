@@ -186,7 +186,9 @@ class Explainer:
             name: A name of ``notebook_explain.demo.DEMO_MODELS``: trained on SST-2, or on
                 AG News or IMDB for the ``-agnews`` and ``-imdb`` models.
             **kwargs: Go to ``notebook_explain.demo.load_demo`` (``cache_dir``, ``data_dir``,
-                ``device``, ``progress``).
+                ``device``, ``progress``, and training settings such as ``label_noise=0.05``
+                and ``noise_seed``: a variant trained with that share of its labels flipped,
+                the rows in ``info["flipped_rows"]``).
 
         Returns:
             The Explainer, with the demo's training checkpoints and masked-LM head attached.
@@ -428,37 +430,60 @@ class Explainer:
         )
 
     def label_suspects(
-        self, result, k: int = 10, method: str = "influence_function", progress: bool = True
+        self,
+        result=None,
+        k: int = 10,
+        method: str | None = None,
+        progress: bool = True,
+        top: int | None = None,
     ):
-        """Training examples that keep standing behind a dataset's errors: label-noise
-        candidates.
+        """Training examples whose labels may be wrong, most suspect first.
 
-        For every misclassified row of ``result``, the ``k`` training examples that most oppose
-        its gold label (``influence(text, target=label)``'s opponents) are counted; the
-        examples counted most often come first.
+        Without ``result``, every training example of the index is ranked by self-influence
+        (how hard it pulls on its own fit; ``method``: ``"tracin"`` by default, or
+        ``"influence_function"``, ``"loss"``, ``"knn"``; see ``influence.self_influence``).
+        With a labelled dataset run, the training examples behind its errors are counted
+        instead: for every misclassified row, the ``k`` training examples that most oppose its
+        gold label (``influence(text, target=label)``'s opponents; ``method``: an influence
+        method, ``"influence_function"`` by default); the examples counted most often come
+        first. ``benchmarks/label_noise.py`` measures how well each ranking finds flipped labels.
 
         Args:
-            result: A ``DatasetResult`` made with labels, by this model.
-            k: Opponents counted per misclassified row.
-            method: The influence method (``influence``'s names).
-            progress: Show a progress bar.
+            result: ``None``, or a ``DatasetResult`` made with labels, by this model.
+            k: Opponents counted per misclassified row (with ``result`` only).
+            method: The ranking's method (see above).
+            progress: Show a progress bar (with ``result``).
+            top: Keep only the first ``top`` suspects (``None``: all ranked).
 
         Returns:
-            A ``LabelSuspects``: training rows, counts, summed opposition, texts and labels.
+            A ``LabelSuspects``: training rows, scores, texts and labels (and counts, with a
+            run).
 
         Raises:
-            ExplainError: Without labels in the run, without a training index, or for a bad
-                ``k`` or method.
+            ExplainError: Without a training index, without labels in the run, or for a bad
+                ``k``, ``top`` or method.
         """
         from .dataset import DatasetResult
-        from .influence.suspects import label_suspects
+        from .influence.self_influence import DEFAULT_RANKING
+        from .influence.suspects import label_suspects, self_influence_suspects
 
+        if top is not None and (not isinstance(top, int) or isinstance(top, bool) or top < 1):
+            raise ExplainError(f"top must be a positive integer or None, got {top!r}.")
+        if result is None:
+            return self_influence_suspects(self.engine, method=method or DEFAULT_RANKING, top=top)
         if not isinstance(result, DatasetResult):
             raise ExplainError(
-                f"label_suspects takes a DatasetResult (from explain_dataset), got "
+                f"label_suspects takes a DatasetResult (from explain_dataset) or None, got "
                 f"{type(result).__name__}."
             )
-        return label_suspects(self.engine, result, k=k, method=method, progress=progress)
+        return label_suspects(
+            self.engine,
+            result,
+            k=k,
+            method=method or "influence_function",
+            progress=progress,
+            top=top,
+        )
 
     def browse(self, result, suspects=None):
         """A widget over a dataset run: a table of its rows (label, prediction, confidence,

@@ -279,6 +279,7 @@ def test_label_suspects_count_the_opponents_of_each_errors_gold_label(data_dir, 
         for item in answer.opponents:
             recount[item.index] = recount.get(item.index, 0) + 1
     assert dict(zip(suspects.rows, suspects.counts)) == recount
+    assert suspects.ranking == "errors" and len(suspects.scores) == len(suspects.rows)
     assert list(suspects.counts) == sorted(suspects.counts, reverse=True)
     top = suspects.rows[:15]
     assert len(flipped & set(top)) / 15 >= 3 * len(flipped) / 300  # ≥ 3× the base rate
@@ -299,5 +300,5 @@ def test_label_suspects_needs_labels_and_an_index(ex, sst):
         fresh.label_suspects(labelled, progress=False)
     with pytest.raises(ExplainError, match="k must be a positive integer"):
         ex.label_suspects(labelled, k=0, progress=False)
-    with pytest.raises(ExplainError, match="label_suspects takes a DatasetResult"):
+    with pytest.raises(ExplainError, match="label_suspects takes a DatasetResult .* or None"):
         ex.label_suspects(texts)

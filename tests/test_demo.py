@@ -15,6 +15,7 @@ from notebook_explain.demo import (
     data_fingerprint,
     demo_config,
     demo_splits,
+    flip_labels,
     load_demo,
 )
 
@@ -151,6 +152,32 @@ def test_unknown_demo_and_setting():
         load_demo("gpt-sst2")
     with pytest.raises(ExplainError, match="no setting hidden"):
         load_demo("gru-sst2", hidden=3)
+
+
+def test_label_noise_trains_on_flipped_labels_and_keeps_the_clean_key(cache, data_dir):
+    clean = load_demo("bag-sst2", cache_dir=cache, data_dir=data_dir, progress=False,
+                      embeddings="random", max_train=200, epochs=1)  # fmt: skip
+    same = load_demo("bag-sst2", cache_dir=cache, data_dir=data_dir, progress=False,
+                     embeddings="random", max_train=200, epochs=1, label_noise=0.0)  # fmt: skip
+    assert same.path == clean.path and clean.info["flipped_rows"] == []
+    noisy = load_demo("bag-sst2", cache_dir=cache, data_dir=data_dir, progress=False,
+                      embeddings="random", max_train=200, epochs=1, label_noise=0.1,
+                      noise_seed=3)  # fmt: skip
+    assert noisy.path != clean.path
+    rows = noisy.info["flipped_rows"]
+    assert len(rows) == 20 and rows == sorted(set(rows))
+    train = demo_splits("sst2", data_dir=data_dir)["train"]
+    train = replace(train, texts=train.texts[:200], labels=train.labels[:200])
+    flipped, again = flip_labels(train, 0.1, 3)
+    assert again == rows
+    changed = np.flatnonzero(flipped.labels != train.labels).tolist()
+    assert changed == rows  # exactly those rows, each to the other class
+    agnews = demo_splits("agnews", data_dir=data_dir)["train"]
+    moved, rows = flip_labels(agnews, 0.05, 0)
+    assert np.all(moved.labels[rows] != agnews.labels[rows])
+    assert len(set(moved.labels[rows].tolist())) == 4  # any other class, not one fixed shift
+    with pytest.raises(ExplainError, match="label_noise is the share of labels flipped"):
+        demo_config("bag-sst2", label_noise=1.5)
 
 
 def test_dataset_setting_picks_the_splits(data_dir):

@@ -213,17 +213,16 @@ export function createDataset(ctx) {
   return { el, update };
 }
 
-/** The training examples behind the errors (Explainer.label_suspects), most suspect first. */
+/** Training examples whose labels may be wrong (Explainer.label_suspects), most suspect first. */
 function suspectList(answer) {
   if (!answer?.items?.length) return [];
+  const title =
+    answer.ranking === "errors"
+      ? "Training examples behind the errors: label-noise suspects"
+      : "Label-noise suspects by self-influence";
   return [
-    h("h4", { text: "Training examples behind the errors: label-noise suspects" }),
-    h("p", {
-      class: "ne-hint",
-      text:
-        `Each of the ${answer.examined} misclassified rows counts the training examples that most oppose its gold ` +
-        `label (${answer.method}); an example counted often may carry a wrong label.`,
-    }),
+    h("h4", { text: title }),
+    h("p", { class: "ne-hint", text: String(answer.description) }),
     h(
       "ol",
       {},
@@ -232,7 +231,7 @@ function suspectList(answer) {
         .map((item) =>
           h("li", { "data-testid": "ne-suspect", "data-row": item.row }, [
             h("span", { class: "ne-badge", text: String(item.label) }),
-            ` ×${item.count} `,
+            item.count == null ? " " : ` ×${item.count} `,
             h("span", { class: "ne-muted", text: `training row ${item.row}: ` }),
             h("span", { text: String(item.text) }),
           ]),

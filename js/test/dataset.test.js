@@ -129,11 +129,13 @@ test("the dataset tab shows only with a dataset", () => {
 
 test("label-noise suspects are listed under the table, as text", () => {
   const suspects = {
+    ranking: "errors",
     method: "influence_function",
     examined: 7,
+    description: "Each of the 7 misclassified rows counts <i>opponents</i>.",
     items: [
-      { row: 12, count: 5, opposition: 0.3, text: "<b>not bold</b> a fine film", label: "negative" },
-      { row: 3, count: 2, opposition: 0.1, text: "dull", label: "positive" },
+      { row: 12, count: 5, score: 0.3, text: "<b>not bold</b> a fine film", label: "negative" },
+      { row: 3, count: 2, score: 0.1, text: "dull", label: "positive" },
     ],
   };
   const { $, $$ } = mount({ explanation: null, dataset: { ...DATASET, suspects }, view: "dataset" });
@@ -144,5 +146,20 @@ test("label-noise suspects are listed under the table, as text", () => {
   );
   assert.match(items[0].textContent, /negative ×5 training row 12: <b>not bold<\/b> a fine film/);
   assert.equal($('[data-testid="ne-suspects"] b'), null);
-  assert.match($('[data-testid="ne-suspects"]').textContent, /7 misclassified rows/);
+  assert.match($('[data-testid="ne-suspects"]').textContent, /7 misclassified rows counts <i>/);
+  assert.match($('[data-testid="ne-suspects"]').textContent, /behind the errors/);
+});
+
+test("self-influence suspects are listed without counts", () => {
+  const suspects = {
+    ranking: "self_influence",
+    method: "tracin",
+    examined: 0,
+    description: "Every training example ranked by TracIn self-influence.",
+    items: [{ row: 4, count: null, score: 2.5, text: "a gem", label: "negative" }],
+  };
+  const { $, $$ } = mount({ explanation: null, dataset: { ...DATASET, suspects }, view: "dataset" });
+  const [item] = $$('[data-testid="ne-suspect"]');
+  assert.equal(item.textContent, "negative training row 4: a gem");
+  assert.match($('[data-testid="ne-suspects"]').textContent, /by self-influence/);
 });

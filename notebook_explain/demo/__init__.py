@@ -17,6 +17,8 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
+
 from ..cache import cache_root, fingerprint, store, valid
 from ..data import TextDataset, load_agnews, load_imdb, load_sst2
 from ..data.sources import DATA_ENV_VAR
@@ -29,6 +31,12 @@ TRAINING_VERSION = 1
 
 #: the datasets a demo model can be trained on (its ``dataset`` setting), see ``demo_splits``
 DEMO_DATASETS = ("sst2", "agnews", "imdb")
+
+#: settings every demo model takes besides its own: ``label_noise`` flips that share of the
+#: training labels (each to another class, rows drawn with ``noise_seed``) before training, as
+#: the label-noise experiments of Koh & Liang (2017) and Pruthi et al. (2020) do; the flipped
+#: rows are kept in the model's ``info["flipped_rows"]``
+NOISE_SETTINGS = {"label_noise": 0.0, "noise_seed": 0}
 
 _WORD_DEFAULTS = {
     "kind": "word",
@@ -154,11 +162,15 @@ def demo_config(name: str, **overrides) -> dict:
         "name": name,
         "encoder": minilm_source(),
     }
-    unknown = sorted(set(overrides) - set(DEMO_MODELS[name]))
+    unknown = sorted(set(overrides) - set(DEMO_MODELS[name]) - set(NOISE_SETTINGS))
     if unknown:
+        settings = [*DEMO_MODELS[name], *NOISE_SETTINGS]
         raise ExplainError(
-            f"{name} has no setting {', '.join(unknown)}; its settings: {', '.join(DEMO_MODELS[name])}."
+            f"{name} has no setting {', '.join(unknown)}; its settings: {', '.join(settings)}."
         )
+    noise = cfg.get("label_noise", 0.0)
+    if not isinstance(noise, (int, float)) or not 0 <= noise < 1:
+        raise ExplainError(f"label_noise is the share of labels flipped, in [0, 1); got {noise!r}.")
     if "arch_options" in overrides:  # name only the options that change, e.g. sparsegen_lambda
         cfg["arch_options"] = {**DEMO_MODELS[name]["arch_options"], **overrides["arch_options"]}
     if cfg["dataset"] not in DEMO_DATASETS:
@@ -191,8 +203,13 @@ def load_demo(
     device = resolve_device(device)
     # the encoder's location is not part of the key: the same weights may live in several places;
     # nor is the default dataset, so the keys of the SST-2 models predate the setting
+    # and clean labels leave the key as it was before the label_noise setting
     key_cfg = {
-        k: v for k, v in cfg.items() if k != "encoder" and not (k == "dataset" and v == "sst2")
+        k: v
+        for k, v in cfg.items()
+        if k != "encoder"
+        and not (k == "dataset" and v == "sst2")
+        and not (k in NOISE_SETTINGS and not cfg.get("label_noise"))
     }
     path = (
         cache_root(cache_dir)
@@ -211,9 +228,27 @@ def load_demo(
             )
         data_key = data_fingerprint(splits["train"])
         if not cached or _read_info(path).get("data_fingerprint") != data_key:
-            path = _train(cfg, path, splits, device, progress, max_train, data_key)
+            splits["train"], flipped = flip_labels(
+                splits["train"], cfg.get("label_noise", 0.0), cfg.get("noise_seed", 0)
+            )
+            path = _train(cfg, path, splits, device, progress, max_train, data_key, flipped)
     info = _read_info(path)
     return DemoModel(name, _load_adapter(cfg, path, info, device), path, info)
+
+
+def flip_labels(train: TextDataset, share: float, seed: int) -> tuple[TextDataset, list[int]]:
+    """``train`` with a seeded ``share`` of its labels moved to another class (drawn uniformly
+    among the others), and the rows flipped, in increasing order."""
+    if not share:
+        return train, []
+    rng = np.random.default_rng(seed)
+    rows = np.sort(
+        rng.choice(len(train.texts), size=round(share * len(train.texts)), replace=False)
+    )
+    classes = len(train.class_names)
+    labels = np.array(train.labels).copy()
+    labels[rows] = (labels[rows] + rng.integers(1, classes, size=len(rows))) % classes
+    return replace(train, labels=labels), rows.tolist()
 
 
 def data_fingerprint(train: TextDataset) -> str:
@@ -270,7 +305,7 @@ def _rows(data: TextDataset, split: str, rows: slice) -> TextDataset:
     return replace(data, split=split, texts=data.texts[rows], labels=data.labels[rows])
 
 
-def _train(cfg, path, splits, device, progress, max_train, data_key) -> Path:
+def _train(cfg, path, splits, device, progress, max_train, data_key, flipped) -> Path:
     """Train and cache the model; returns its folder (see ``cache.store``)."""
     from .train import train_transformer, train_word_model
 
@@ -282,6 +317,7 @@ def _train(cfg, path, splits, device, progress, max_train, data_key) -> Path:
             config={k: v for k, v in cfg.items() if k != "encoder"},
             max_train=max_train,
             data_fingerprint=data_key,
+            flipped_rows=flipped,
         )
         (folder / "info.json").write_text(json.dumps(info, indent=1))
 
