@@ -8,7 +8,11 @@
   behind it;
 * a one-method recompute through the widget (integrated gradients with other steps, sent as
   the browser sends it and answered by the session) against computing that method alone with
-  ``explain``, timed alternately (goal: ≤ 1.1×).
+  ``explain``, timed alternately (goal: ≤ 1.1×); then the same with a training index attached
+  (1,000 SST-2 training sentences), so the influence panel is there but closed;
+* ``estimate`` for three methods on the review: its own cost, the first call in a length bucket
+  (which times one batched forward) and a later one, as a share of the work it prices (goal:
+  ≤ 5 %), and each estimate's ratio to the method's real time.
 
 * opening Compare, as the compact grid, for 20 methods × 512 tokens in chromium (a static
   export of the GRU demo's explanation of the review's first 512 tokens: its 18 methods that
@@ -34,7 +38,7 @@ from pathlib import Path
 import torch
 
 from notebook_explain import Explainer, first_paint
-from notebook_explain.data import load_imdb
+from notebook_explain.data import load_imdb, load_sst2
 
 
 def timed(call) -> tuple[float, object]:
@@ -129,7 +133,51 @@ def main() -> None:
         f"one-method recompute (integrated_gradients) through the widget: median {w:.2f} s; "
         f"the method alone with explain: {a:.2f} s; ratio {w / a:.2f}×"
     )
+    train = load_sst2("train")
+    ex.index(train.texts[:1000], train.labels[:1000].tolist(), progress=False)
+    through_widget, alone = [], []
+    for i in range(args.repeats):
+        steps = 40 + i
+        ig = {"integrated_gradients": {**current["integrated_gradients"], "steps": steps}}
+        through_widget.append(timed(lambda: recompute(widget, {**current, **ig}))[0])
+        alone.append(timed(lambda: ex.explain(review, methods=ig))[0])
+    w, a = statistics.median(through_widget), statistics.median(alone)
+    print(
+        f"... with a training index of 1,000 sentences attached (influence tab closed): "
+        f"median {w:.2f} s through the widget, {a:.2f} s alone; ratio {w / a:.2f}×"
+    )
+    estimates(review, args.model)
     compare_grid(review)
+
+
+ESTIMATED = {
+    "integrated_gradients": {"steps": 32},
+    "leave_one_out": {},
+    "saliency_l2": {},
+}
+
+
+def estimates(review: str, model: str) -> None:
+    """The estimate's cost, cold (a new Explainer: its length bucket untimed) and warm, against
+    the real time of the work it prices."""
+    ex = Explainer.demo(model, progress=False)
+    ex.explain("warm up .", methods=["saliency_l2"])
+    cold, answer = timed(lambda: ex.estimate(review, ESTIMATED))
+    warm = statistics.median(timed(lambda: ex.estimate(review, ESTIMATED))[0] for _ in range(5))
+    real = {
+        m: timed(lambda m=m: ex.explain(review, methods={m: p}))[0] for m, p in ESTIMATED.items()
+    }
+    work = sum(real.values())
+    print(
+        f"estimate of {', '.join(ESTIMATED)} on the review: first call {cold:.3f} s "
+        f"({cold / work:.1%} of the {work:.2f} s it prices), later calls {warm * 1000:.1f} ms "
+        f"({warm / work:.2%}); estimated / real: "
+        + ", ".join(
+            f"{m} {answer[m]['seconds']:.2f} / {real[m]:.2f} s = "
+            f"{answer[m]['seconds'] / real[m]:.2f}"
+            for m in ESTIMATED
+        )  # fmt: skip
+    )
 
 
 if __name__ == "__main__":

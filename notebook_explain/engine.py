@@ -424,9 +424,10 @@ class Engine:
         estimates = {}
         for name, (method, params) in resolved.items():
             rows = int(method.rows(size, **params))
+            # a method that runs no rows of its own still waits for the input's pass
             estimates[name] = {
                 "rows": rows,
-                "seconds": rows * per_row * (3 if method.backward else 1),
+                "seconds": max(rows, 1) * per_row * (3 if method.backward else 1),
             }
         return estimates
 

@@ -521,23 +521,40 @@ class Explainer:
             payload["suspects"] = suspects.to_json()
         return live_view(None, explainer=self, view="dataset", dataset=payload)
 
-    def estimate(self, text: str, methods=None, text_pair: str | None = None) -> dict[str, dict]:
+    def estimate(
+        self, text: str, methods=None, text_pair: str | None = None, of: str = "explain"
+    ) -> dict[str, dict]:
         """What ``explain(text, methods)`` would cost, before running it.
 
         Args:
             text: The text.
             methods: As for ``explain``.
             text_pair: As for ``explain``.
+            of: ``"explain"``, or ``"sanity_check"``: the check explains the text once per
+                randomised layer and twice more (``metrics.sanity.explain_runs``), and each
+                method's rows and seconds are multiplied by that count.
 
         Returns:
             Method → ``{"rows": ..., "seconds": ...}``: the rows it runs through the model
             (``Method.rows``: exact for the occlusions, LOO, LIME and IG with fixed steps; an
             upper bound for input reduction and marginalization; IG's ``steps="auto"`` counted
-            at its first round) and the seconds they should take, from this model's timing on
+            at its first round) and the seconds they should take (at least the input's own
+            pass, which a gradient method needs with its backward), from this model's timing on
             this device for inputs of this length bucket (timed once per bucket, then reused;
             a backward pass counted as two forward ones).
         """
-        return self.engine.estimate(text, methods, text_pair)
+        from .metrics.sanity import explain_runs
+
+        if of not in ("explain", "sanity_check"):
+            raise ExplainError(f"of must be 'explain' or 'sanity_check', got {of!r}.")
+        estimates = self.engine.estimate(text, methods, text_pair)
+        if of == "explain":
+            return estimates
+        runs = explain_runs(self.adapter)
+        return {
+            name: {"rows": e["rows"] * runs, "seconds": e["seconds"] * runs}
+            for name, e in estimates.items()
+        }
 
     def evaluate(
         self, explanation: Explanation, metrics=None, on_progress=None, check=None, rationale=None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -74,6 +75,10 @@ class Session:
         self._influence_method: str | None = None
         #: the model's weights when ``explanation`` was made: its results are reused only then
         self._weights = self._fingerprint() if explanation is not None else None
+        #: when the running request arrived (``waited`` counts from there)
+        self._received = time.perf_counter()
+        #: method → seconds from its request to its map on screen (the ``waited`` trait)
+        self._waited: dict[str, float] = {}
 
     @property
     def busy(self) -> bool:
@@ -111,6 +116,7 @@ class Session:
             self._update(error=NO_MODEL_MESSAGE)
             return
         self._cancelled.clear()
+        self._received = time.perf_counter()
         self._update(busy=True, error="", status="Starting…")
         self._worker = threading.Thread(
             target=self._run, args=(request,), name="notebook_explain request", daemon=True
@@ -148,7 +154,8 @@ class Session:
                 )
             }
         if kind == "sanity":
-            return {"sanity": self.sanity(self.explanation)}
+            held = self._hold_sanity(request)
+            return held or {"sanity": self.sanity(self.explanation)}
         if kind == "influence":
             method = request.get("method")
             if not isinstance(method, str) or method not in INFLUENCE_METHODS:
@@ -204,7 +211,9 @@ class Session:
                 text, methods={shown: methods[shown]}, reuse=reuse, **options
             )
             self.explanation, self._weights = reuse, weights
+            self._waited = {shown: time.perf_counter() - self._received}
             self._update(
+                waited=self._waited,
                 explanation=reuse,
                 evaluation={},
                 sanity={},
@@ -225,7 +234,18 @@ class Session:
             explanation, shown_influence if shown_influence in INFLUENCE_METHODS else None
         )
         self.explanation, self._weights = explanation, weights
+        # reused maps keep their wait (the first-painted one, from this request); the rest
+        # waited for the whole request
+        elapsed = time.perf_counter() - self._received
+        kept = self._waited if same_input or painted_first else {}
+        computed = {name for name in todo if not (painted_first and name == shown)}
+        self._waited = {
+            name: elapsed if name in computed else kept[name]
+            for name in explanation.methods
+            if name in computed or name in kept
+        }
         answer = {
+            "waited": self._waited,
             "explanation": explanation,
             "evaluation": {},
             "sanity": {},
@@ -271,6 +291,24 @@ class Session:
             name: float(e["seconds"])
             for name, e in self.explainer.estimate(text, todo, text_pair=pair).items()
         }
+
+    def _hold_sanity(self, request: dict) -> dict | None:
+        """The confirmation a sanity check waits for when it is estimated above
+        ``CONFIRM_SECONDS`` (None: run it now)."""
+        explanation = self.explanation
+        if request.get("confirmed") or explanation is None or self.explainer is None:
+            return None
+        self._update(status="Estimating the cost…")
+        methods = {name: dict(explanation.result(name).params) for name in explanation.methods}
+        seconds = {
+            name: float(e["seconds"])
+            for name, e in self.explainer.estimate(
+                explanation.text, methods, explanation.text_pair, of="sanity_check"
+            ).items()
+        }
+        if sum(seconds.values()) <= CONFIRM_SECONDS:
+            return None
+        return {"confirm": {"seconds": seconds, "request": {**request, "confirmed": True}}}
 
     def _fingerprint(self) -> str | None:
         """The fingerprint of the model's weights (None for an adapter that does not list its

@@ -136,6 +136,9 @@ class ExplainWidget(anywidget.AnyWidget):
     #: why ``show()`` painted this map first (``first_paint.plan``): ``{"method", "reason"}``;
     #: ``{}`` when the methods were given
     painted_first = traitlets.Dict().tag(sync=True)
+    #: method → seconds from the request to its map on screen (queueing behind the request's
+    #: other methods included; ``MethodResult.seconds`` is its own compute time)
+    waited = traitlets.Dict().tag(sync=True)
     editable = traitlets.Bool(False).tag(sync=True)
     busy = traitlets.Bool(False).tag(sync=True)
     status = traitlets.Unicode("").tag(sync=True)

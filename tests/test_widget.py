@@ -310,6 +310,31 @@ def test_an_expensive_request_waits_for_confirmation_with_its_estimate(vocab, mo
     assert w.confirm == {}
 
 
+def test_a_sanity_check_over_the_threshold_waits_with_its_estimate(vocab, monkeypatch):
+    """Its estimate is the explanation's methods' estimate times the check's explain runs (2 +
+    one per layer group); it runs when the request comes back confirmed."""
+    from conftest import make_word_model
+
+    import notebook_explain.session as session_module
+    from notebook_explain import Explainer
+    from notebook_explain.metrics.sanity import layer_groups
+
+    ex = Explainer(make_word_model("gru", vocab), vocab, device="cpu")
+    w = ex.show(SENTENCES[0], methods=["signed_grad_input", "leave_one_out"])
+    monkeypatch.setattr(session_module, "CONFIRM_SECONDS", 0.0)
+    monkeypatch.setattr(Engine, "_seconds_per_row", lambda self, encoded: 0.001)
+    send(w, {"type": "sanity"})
+    assert w.sanity == {} and w.error == ""
+    runs = 2 + len(layer_groups(ex.adapter.named_parameters()))
+    once = ex.estimate(SENTENCES[0], ["signed_grad_input", "leave_one_out"])
+    assert w.confirm["seconds"] == pytest.approx({m: e["seconds"] * runs for m, e in once.items()})
+    assert w.confirm["request"] == {"type": "sanity", "confirmed": True}
+    send(w, w.confirm["request"])
+    assert w.error == "" and w.sanity["methods"] == ["signed_grad_input", "leave_one_out"]
+    with pytest.raises(ExplainError, match="of must be 'explain' or 'sanity_check'"):
+        ex.estimate(SENTENCES[0], of="dataset")
+
+
 def test_show_can_evaluate_up_front(hf_explainer):
     w = hf_explainer.show(SENTENCES[1], methods=["signed_grad_input"], evaluate=True)
     _assert_same_evaluation(
@@ -546,10 +571,20 @@ def test_a_new_target_shows_the_method_on_screen_first(vocab, monkeypatch):
     assert w.value.target == other and w.value.methods == expected.methods
     for name in methods:
         np.testing.assert_allclose(w.value.scores(name), expected.scores(name), atol=1e-6)
+    # the map painted first was on screen sooner than the others, which waited for the whole
+    # request: longer than their own compute time
+    waited = dict(w.waited)
+    assert set(waited) == set(methods)
+    assert waited["leave_one_out"] < waited["signed_grad_input"] == waited["integrated_gradients"]
+    for name in ("signed_grad_input", "integrated_gradients"):
+        assert waited[name] >= w.value.result(name).seconds
     calls.clear()
     changed = {**methods, "integrated_gradients": {"steps": 12}}
     send(w, {**request, "methods": changed, "target": other, "method": "leave_one_out"})
     assert len(calls) == 1 and calls[0]["reuse"] is not None
+    # what was reused keeps its wait; what was computed waited for this request
+    assert w.waited["leave_one_out"] == waited["leave_one_out"]
+    assert w.waited["integrated_gradients"] != waited["integrated_gradients"]
 
 
 def test_the_second_text_of_a_pair_is_edited_and_recomputed(hf_explainer):

@@ -123,6 +123,7 @@ export function createMethodPanel(ctx) {
         fill(trust, [...trustChips(result), firstPaintNote(paintedFirst, result)]);
       trust.hidden = trust.childElementCount === 0;
       previous.disabled = next.disabled = exp.results.length < 2;
+      runtime.textContent = runtimeText(result, ctx.get("waited")?.[result.name]);
       if (cardChanged(result, registered)) {
         const meta = ctx.metadata(result.name);
         fill(info, [
@@ -131,7 +132,6 @@ export function createMethodPanel(ctx) {
           meta?.description ? h("span", { text: meta.description }) : null,
         ]);
         caveat.hidden = meta?.faithful !== false;
-        runtime.textContent = `computed in ${result.seconds.toFixed(2)} s`;
         const specs = meta?.params ?? {};
         const names = [...new Set([...Object.keys(specs), ...Object.keys(result.params)])];
         controls = names.map((name) => {
@@ -153,4 +153,12 @@ export function createMethodPanel(ctx) {
       hint.hidden = ctx.editable() || !hint.textContent;
     },
   };
+}
+
+/** "computed in 2.10 s", and when the map waited behind the request's other methods, how long
+ * it took from the request to the screen. */
+export function runtimeText(result, waited) {
+  const computed = `computed in ${result.seconds.toFixed(2)} s`;
+  if (typeof waited !== "number" || waited < result.seconds + 0.05) return computed;
+  return `${computed} · on screen ${waited.toFixed(2)} s after the request, behind the other methods`;
 }

@@ -74,8 +74,11 @@ export function createHeader(ctx) {
         note.textContent = targetNote(exp);
         note.hidden = !note.textContent;
       }
-      // while busy it keeps showing the class just asked for
-      if (!ctx.get("busy")) target.value = String(exp.target);
+      // while busy it keeps showing the class just asked for; while a request waits for the
+      // user's go-ahead, the class that request would explain
+      const held = ctx.get("confirm")?.request;
+      if (typeof held?.target === "number") target.value = String(held.target);
+      else if (!ctx.get("busy")) target.value = String(exp.target);
       target.disabled = versus.disabled = !ctx.canSend();
       target.title = ctx.editable() ? "Explain another class" : ctx.readOnlyHint();
       versus.title = ctx.editable()

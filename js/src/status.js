@@ -84,6 +84,7 @@ export function createStatus(ctx) {
 
 /** "Computing lime for “negative” on a new text": what a held-back request would do. */
 function describeRequest(request, exp, names) {
+  if (request?.type === "sanity") return `The sanity check of ${names.join(", ") || "the methods"}`;
   const parts = [`Computing ${names.join(", ") || "the methods"}`];
   const target = request?.target;
   if (typeof target === "number" && exp?.classNames[target] !== undefined)

@@ -10,6 +10,15 @@ test("the card shows family, description and runtime of the selected method", ()
   assert.match($(".ne-methods").textContent, /computed in 0\.13 s/);
 });
 
+test("a map that waited behind the request's other methods says how long it took to the screen", () => {
+  const { $, model } = mount();
+  const runtime = () => $(".ne-methods").textContent;
+  model.set("waited", { [model.get("method")]: 0.14 }); // no real wait: compute time only
+  assert.doesNotMatch(runtime(), /on screen/);
+  model.set("waited", { [model.get("method")]: 6.5 });
+  assert.match(runtime(), /computed in 0\.13 s · on screen 6\.50 s after the request, behind the other methods/);
+});
+
 test("a caveat is shown for methods that are not faithful attributions", () => {
   const { $, model } = mount();
   assert.ok($(".ne-caveat").hidden);

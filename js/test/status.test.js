@@ -218,6 +218,26 @@ test("a request the kernel estimates at more than 10 s waits for the user, with 
   assert.ok(bar.hidden);
 });
 
+test("while a request for another class waits for the user, the target select shows that class", () => {
+  const { $, model } = mount();
+  const select = $(".ne-target");
+  assert.equal(select.value, "1"); // the fixture explains "positive"
+  const request = { type: "explain", text: model.get("explanation").text, target: 0, confirmed: true };
+  model.set("confirm", { seconds: { lime: 30 }, request });
+  assert.equal(select.value, "0");
+  assert.match($('[data-testid="ne-confirm"]').textContent, /for “negative”/);
+  $('[data-testid="ne-confirm-drop"]').click();
+  assert.equal(select.value, "1"); // dropped: back to the class on screen
+});
+
+test("a sanity check held for its cost says so", () => {
+  const { $, model } = mount();
+  model.set("confirm", { seconds: { lime: 50, saliency_l2: 1 }, request: { type: "sanity", confirmed: true } });
+  assert.match($('[data-testid="ne-confirm"]').textContent, /^The sanity check of lime, saliency_l2 will take about 51 s/);
+  $('[data-testid="ne-confirm-run"]').click();
+  assert.deepEqual(model.sent, [{ type: "sanity", confirmed: true }]);
+});
+
 test("a live widget keeps a slot for the busy line; a display-only one keeps no empty line", () => {
   const live = mount({ busy: false });
   assert.ok(!live.$('[data-testid="ne-busy-slot"]').hidden && live.$('[data-testid="ne-busy"]').hidden);

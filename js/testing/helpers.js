@@ -278,6 +278,7 @@ export function makeState(overrides = {}) {
     compare: explanation?.results.map((r) => r.name) ?? [],
     pending: [],
     painted_first: {},
+    waited: {},
     level: "word",
     threshold: 0,
     top_k: 100,

@@ -91,6 +91,12 @@ def layer_groups(named_parameters) -> list[tuple[str, list[torch.nn.Parameter]]]
     return list(groups.items())[::-1]
 
 
+def explain_runs(adapter) -> int:
+    """How many times the check explains its text: the original, the "none" stage (the same
+    weights again), and once per layer group."""
+    return 2 + len(layer_groups(adapter.named_parameters()))
+
+
 def _randomise(parameters, generator: torch.Generator) -> None:
     with torch.no_grad():
         for p in parameters:
