@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from typing import Callable, Mapping, Sequence
 
@@ -54,6 +55,30 @@ def _adapter_for(model, tokenizer, device, class_names) -> ModelAdapter:
     from .models.hf import HFAdapter
 
     return HFAdapter(model, tokenizer, device=device, class_names=class_names)
+
+
+def _load_causal_lm(name_or_path, tokenizer, gguf_file, model_kwargs):
+    """(model, tokenizer) from a hub name or folder, optionally a GGUF file in it."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    options = {"gguf_file": gguf_file} if gguf_file else {}
+    if gguf_file:
+        missing = [m for m in ("gguf", "accelerate") if importlib.util.find_spec(m) is None]
+        if missing:
+            raise ExplainError(
+                f"Loading a GGUF file needs {' and '.join(missing)}: pip install gguf accelerate."
+            )
+    try:
+        model = AutoModelForCausalLM.from_pretrained(name_or_path, **options, **model_kwargs)
+        if tokenizer is None:
+            tokenizer = AutoTokenizer.from_pretrained(name_or_path, **options)
+    except (OSError, ValueError) as err:
+        raise ExplainError(
+            f"Could not load the causal LM {str(name_or_path)!r}"
+            f"{f' ({gguf_file})' if gguf_file else ''} ({type(err).__name__}: "
+            f"{str(err)[:300]}). Check the name, the folder and the file name."
+        ) from err
+    return model, tokenizer
 
 
 class Explainer:
@@ -177,6 +202,83 @@ class Explainer:
                 "cache with HF_HUB_OFFLINE=1 set."
             ) from err
         return cls(model, tokenizer, **kwargs)
+
+    @classmethod
+    def from_causal_lm(
+        cls,
+        model,
+        tokenizer=None,
+        *,
+        template: str,
+        labels: Mapping,
+        demonstrations=(),
+        instruction: str = "",
+        chat: bool | None = None,
+        calibrate: bool = False,
+        prefix_cache: bool = True,
+        gguf_file: str | None = None,
+        model_kwargs: Mapping | None = None,
+        **kwargs,
+    ) -> "Explainer":
+        """An Explainer for a causal language model that classifies through a prompt
+        (``models.prompted``): the class scores are the log-probabilities of each class's label
+        words as the prompt's next tokens, and only the user's text is explained.
+
+        Args:
+            model: An ``AutoModelForCausalLM`` model, or a hub name or folder to load one from.
+            tokenizer: Its (fast) tokenizer; loaded with the model when ``model`` is a name.
+            template: The prompt, with ``{text}`` where the text goes (and ``{text_pair}`` for
+                pairs), ending with the question the label word answers, e.g.
+                ``"Review: {text}\nSentiment:"``.
+            labels: Class name → label word, or a list of them, e.g. ``{"negative":
+                " negative", "positive": " positive"}`` (a word's leading space matters to
+                the tokenizer; several words per class add up their probabilities).
+            demonstrations: Few-shot examples, ``(text, class name)`` each (``(text,
+                text_pair, class name)`` for pairs), written before the query as the template
+                filled and answered; ``demonstration_influence`` says what each one does.
+            instruction: Text before the demonstrations and the query.
+            chat: Wrap the prompt in the tokenizer's chat template (default: when it has one).
+            calibrate: Contextual calibration (Zhao et al. 2021): subtract each class's score
+                on the content-free input "N/A".
+            prefix_cache: Run perturbations from the cached keys and values of the prompt
+                before the text (checked to give the whole prompt's scores).
+            gguf_file: With a folder, the GGUF file in it to load (needs ``pip install gguf
+                accelerate``).
+            model_kwargs: Go to ``AutoModelForCausalLM.from_pretrained`` (``dtype``,
+                ``device_map``, ``revision``, ...).
+            **kwargs: Go to ``Explainer`` (``device``, ``batch_size``, ``max_batch_tokens``,
+                ``name``).
+
+        Returns:
+            The Explainer.
+
+        Raises:
+            ExplainError: For a bad template or labels, a label word that merges with the
+                prompt, or a model or file that cannot be loaded, saying what to fix.
+        """
+        from .models.prompted import PromptedLMAdapter, as_prompt
+
+        prompt = as_prompt(template, labels, demonstrations, instruction)
+        if isinstance(model, (str, os.PathLike)):
+            model, tokenizer = _load_causal_lm(model, tokenizer, gguf_file, model_kwargs or {})
+        if not isinstance(model, torch.nn.Module):
+            raise ExplainError(
+                "from_causal_lm takes an AutoModelForCausalLM model or a hub name or folder, "
+                f"got {type(model).__name__}."
+            )
+        device = kwargs.pop("device", None)
+        if device is None and getattr(model, "hf_device_map", None):
+            device = next(model.parameters()).device  # placed by device_map
+        adapter = PromptedLMAdapter(
+            model,
+            tokenizer,
+            prompt,
+            device=device,
+            chat=chat,
+            calibrate=calibrate,
+            prefix_cache=prefix_cache,
+        )
+        return cls(adapter, **kwargs)
 
     @classmethod
     def demo(cls, name: str = "minilm-sst2", **kwargs) -> "Explainer":

@@ -61,6 +61,18 @@ DECODER_FAMILIES = {
     "bloom": ("gpt2", "BloomConfig", "BloomForSequenceClassification", {}),
 }
 
+#: causal language models read as prompted classifiers (``tests/test_prompted.py``)
+CAUSAL_FAMILIES = {
+    "llama": ("llama", "LlamaConfig", "LlamaForCausalLM", {}),
+    "qwen2": ("gpt2", "Qwen2Config", "Qwen2ForCausalLM", {}),
+    "gemma2": (
+        "llama",
+        "Gemma2Config",
+        "Gemma2ForCausalLM",
+        {"head_dim": 16, "sliding_window": 8, "final_logit_softcapping": 30.0},
+    ),
+}
+
 #: tokenizer kind → (special tokens in id order, single template, pair template)
 TEMPLATES = {
     "roberta": (
@@ -119,6 +131,18 @@ def bpe_tokenizer(corpus, kind: str):
 
 def _family(family: str):
     return FAMILIES[family] if family in FAMILIES else DECODER_FAMILIES[family]
+
+
+def build_causal_lm(family: str, tokenizer):
+    """A seeded tiny ``family`` causal LM (``CAUSAL_FAMILIES``) for ``tokenizer``."""
+    import transformers
+    from transformers.utils import logging
+
+    logging.set_verbosity_error()
+    _, config_class, model_class, extra = CAUSAL_FAMILIES[family]
+    config = getattr(transformers, config_class)(**_config_options(family, tokenizer), **extra)
+    torch.manual_seed(0)
+    return getattr(transformers, model_class)(config).eval()
 
 
 def tokenizer_for(family: str, corpus, wordpiece):

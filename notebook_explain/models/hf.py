@@ -96,20 +96,13 @@ class HFAdapter:
                 "sequence classifier, or wrap your model in a ModelAdapter."
             )
         #: how the logits become probabilities (``outputs.HEADS``), from ``config.problem_type``
-        self.head = _head(model.config)
+        self.head = self._head_kind(model.config)
         self.device = resolve_device(device)
         self.model = model.to(self.device)  # eval mode only inside inference(): see base.py
         self.tokenizer = tokenizer
         self._embedding = embedding
         config = model.config
-        if class_names is None:
-            id2label = getattr(config, "id2label", None) or {}
-            class_names = [str(id2label.get(i, f"class_{i}")) for i in range(config.num_labels)]
-        if len(class_names) != config.num_labels:
-            raise ExplainError(
-                f"class_names has {len(class_names)} names but the model has {config.num_labels} classes."
-            )
-        self.class_names = list(class_names)
+        self.class_names = self._class_names(config, class_names)
         self.name = _short_name(config, model)
         self.pad_id = next(
             (i for i in (tokenizer.pad_token_id, config.pad_token_id) if isinstance(i, int)), 0
@@ -145,6 +138,19 @@ class HFAdapter:
             capabilities.add(LAYERS)
         self.capabilities = frozenset(capabilities)
         self.attention_normalizer = {"normalizer": "softmax"}
+
+    def _head_kind(self, config) -> str:
+        return _head(config)
+
+    def _class_names(self, config, class_names) -> list[str]:
+        if class_names is None:
+            id2label = getattr(config, "id2label", None) or {}
+            class_names = [str(id2label.get(i, f"class_{i}")) for i in range(config.num_labels)]
+        if len(class_names) != config.num_labels:
+            raise ExplainError(
+                f"class_names has {len(class_names)} names but the model has {config.num_labels} classes."
+            )
+        return list(class_names)
 
     def encode(self, text: str, text_pair: str | None = None) -> Encoded:
         full = self.tokenizer(
