@@ -869,6 +869,38 @@ class Explainer:
         """
         return self.engine.influence(text, k, method, target, highlights, candidates)
 
+    def demonstration_influence(
+        self,
+        text: str,
+        method: str = "leave_one_out",
+        target=None,
+        text_pair: str | None = None,
+    ):
+        """How much each few-shot demonstration of a prompted classifier
+        (``from_causal_lm(..., demonstrations=...)``) moves the prediction of ``text``: its
+        in-context "training data" (``influence.demonstrations``).
+
+        Args:
+            text: The text.
+            method: ``"leave_one_out"`` (the class's score with all demonstrations minus
+                without this one) or ``"shapley"`` (exact, over all 2ⁿ subsets).
+            target: The explained class (default: the predicted one).
+            text_pair: The second text, for a pair template.
+
+        Returns:
+            An ``InfluenceResult`` whose items are the demonstrations (``index`` their
+            position in the prompt).
+
+        Raises:
+            ExplainError: For a model that is not a prompted classifier with demonstrations,
+                or more than ``MAX_EXACT`` demonstrations for Shapley values.
+        """
+        from .influence.demonstrations import demonstration_influence
+
+        return demonstration_influence(
+            self.engine, text, method=method, target=target, text_pair=text_pair
+        )
+
     def token_influence(
         self,
         text: str,
