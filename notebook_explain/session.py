@@ -26,6 +26,8 @@ import numpy as np
 
 from .errors import Cancelled, ExplainError
 from .explanation import Explanation
+from .influence.demonstrations import DEMONSTRATIONS, demonstration_influence
+from .influence.demonstrations import METHODS as DEMONSTRATION_METHODS
 from .influence.scorers import METHODS as INFLUENCE_METHODS
 from .metrics import DEFAULT_METRICS
 
@@ -42,6 +44,11 @@ INFLUENCE_K = 5
 NO_INDEX_MESSAGE = (
     "No training-data influence yet: build a training index with ex.index(train_texts, "
     "train_labels), then open the widget with ex.show(text)."
+)
+NO_DEMONSTRATIONS_MESSAGE = (
+    "A prompted classifier's training data are its in-context examples: build it with "
+    "Explainer.from_causal_lm(..., demonstrations=[(text, class), ...]) to see how each moves "
+    "the prediction."
 )
 NO_MODEL_MESSAGE = (
     "This widget only displays an Explanation, which holds no model: to recompute or evaluate, "
@@ -158,9 +165,10 @@ class Session:
             return held or {"sanity": self.sanity(self.explanation)}
         if kind == "influence":
             method = request.get("method")
-            if not isinstance(method, str) or method not in INFLUENCE_METHODS:
+            if not isinstance(method, str) or method not in self._influence_methods():
                 raise ExplainError(
-                    f"Unknown influence method {method!r}; choose one of {list(INFLUENCE_METHODS)}."
+                    f"Unknown influence method {method!r}; choose one of "
+                    f"{self._influence_methods()}."
                 )
             self._update(status="Ranking training examples…")
             return {
@@ -231,7 +239,7 @@ class Session:
         )
         shown_influence = self._influence_method
         influence = self.influence(
-            explanation, shown_influence if shown_influence in INFLUENCE_METHODS else None
+            explanation, shown_influence if shown_influence in self._influence_methods() else None
         )
         self.explanation, self._weights = explanation, weights
         # reused maps keep their wait (the first-painted one, from this request); the rest
@@ -361,25 +369,52 @@ class Session:
         ranked: the state is "stale", with the method to rank by, and the panel asks for the
         ranking when it opens (``visible``: whether it is on screen, by default the widget's
         view)."""
-        if getattr(self.explainer, "training_index", None) is None or explanation is None:
-            return {"status": "empty", "message": NO_INDEX_MESSAGE}
+        demonstrations = explanation is not None and self._ranks_demonstrations()
+        if explanation is None or not (
+            demonstrations or getattr(self.explainer, "training_index", None) is not None
+        ):
+            prompted = getattr(getattr(self.explainer, "adapter", None), "prompt", None)
+            message = NO_DEMONSTRATIONS_MESSAGE if prompted is not None else NO_INDEX_MESSAGE
+            return {"status": "empty", "message": message}
+        method = method or self._influence_methods()[0]
         if not (self._view() == "influence" if visible is None else visible):
             return {
                 "status": "stale",
-                "method": method or "influence_function",
+                "method": method,
                 "message": "Ranking the training examples for this text…",
             }
         try:
-            result = self.explainer.engine.influence(
-                explanation.text,
-                k=INFLUENCE_K,
-                method=method or "influence_function",
-                target=explanation.target,
-                check=self._check,
-            )
+            if demonstrations:
+                result = demonstration_influence(
+                    self.explainer.engine,
+                    explanation.text,
+                    method=method.removeprefix(DEMONSTRATIONS),
+                    target=explanation.target,
+                    text_pair=explanation.text_pair,
+                    check=self._check,
+                )
+            else:
+                result = self.explainer.engine.influence(
+                    explanation.text,
+                    k=INFLUENCE_K,
+                    method=method,
+                    target=explanation.target,
+                    check=self._check,
+                )
         except ExplainError as err:
             return {"status": "empty", "message": str(err)}
         return self._panel(result)
+
+    def _ranks_demonstrations(self) -> bool:
+        """Whether the influence panel ranks a prompted classifier's demonstrations (its
+        in-context training data) rather than an index's training examples."""
+        prompt = getattr(getattr(self.explainer, "adapter", None), "prompt", None)
+        return bool(prompt is not None and prompt.demonstrations)
+
+    def _influence_methods(self) -> list[str]:
+        if self._ranks_demonstrations():
+            return [DEMONSTRATIONS + name for name in DEMONSTRATION_METHODS]
+        return list(INFLUENCE_METHODS)
 
     def _token_influence(self, request: dict) -> dict:
         """The hybrid query (survey eq. 29) for a clicked token, or a word's first token."""
@@ -403,4 +438,4 @@ class Session:
 
     def _panel(self, result) -> dict:
         self._influence_method = result.method
-        return {**result.to_json(), "methods": list(INFLUENCE_METHODS)}
+        return {**result.to_json(), "methods": self._influence_methods()}

@@ -254,3 +254,24 @@ def test_the_label_word_probability_mass_is_a_log_sum(lm):
         got = ex.adapter.logits(ex.adapter.embed(encoded.input_ids), encoded.attention_mask)
     assert float(got[0, 1]) == pytest.approx(first[1], abs=1e-4)
     assert len(words) == 2 and math.isfinite(first[1])
+
+
+def test_the_widget_ranks_the_demonstrations_in_the_influence_tab(lm):
+    ex = prompted(lm, demonstrations=DEMOS)
+    widget = ex.show(TEXT, methods=["leave_one_out"], view="influence")
+    assert widget.session.wait(timeout=120) and widget.error == ""
+    panel = widget.influence
+    assert panel["status"] == "ready" and panel["method"] == "demonstrations:leave_one_out"
+    assert panel["methods"] == ["demonstrations:leave_one_out", "demonstrations:shapley"]
+    expected = ex.demonstration_influence(TEXT, target=widget.value.target)
+    shown = [item["index"] for item in panel["proponents"] + panel["opponents"]]
+    assert shown == [item.index for item in expected.proponents + expected.opponents]
+    widget._handle_custom_msg({"type": "influence", "method": "demonstrations:shapley"}, [])
+    assert widget.session.wait(timeout=120) and widget.error == ""
+    assert widget.influence["method"] == "demonstrations:shapley"
+    widget._handle_custom_msg({"type": "influence", "method": "tracin"}, [])
+    assert widget.session.wait(timeout=120)
+    assert "Unknown influence method 'tracin'" in widget.error
+    plain = prompted(lm).show(TEXT, methods=["leave_one_out"], view="influence")
+    assert plain.session.wait(timeout=120)
+    assert "in-context examples" in plain.influence["message"]

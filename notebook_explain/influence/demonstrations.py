@@ -27,6 +27,8 @@ from .result import InfluenceItem, InfluenceResult
 
 #: the demonstration influence methods
 METHODS = ("leave_one_out", "shapley")
+#: what marks them in the influence panel's method names ("demonstrations:shapley")
+DEMONSTRATIONS = "demonstrations:"
 #: the most demonstrations exact Shapley values enumerate (2ⁿ prompts)
 MAX_EXACT = 10
 
@@ -101,7 +103,7 @@ def demonstration_influence(engine, text, *, method, target, text_pair, check=No
     ]
     ranked = sorted(items, key=lambda item: -item.score)
     return InfluenceResult(
-        method=f"demonstrations:{method}",
+        method=DEMONSTRATIONS + method,
         text=text,
         prediction=adapter.class_names[int(np.argmax(full))],
         probabilities=tuple(float(p) for p in probabilities),

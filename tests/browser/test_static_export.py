@@ -128,3 +128,41 @@ def test_the_trust_line_warns_in_words_on_a_map_that_contradicts_leave_one_out(t
     first = w.painted_first["method"]
     assert r["lines"][first]["reason"] == w.painted_first["reason"]
     assert all(r["lines"][m]["reason"] is None for m in e.methods if m != first)
+
+
+def test_a_prompted_classifier_shows_its_text_coloured_and_its_template_greyed(data_dir, tmp_path):
+    """A tiny random Llama asked through a few-shot prompt: the words of the user's text only,
+    the template's tokens all special and uncoloured at the token level, the demonstrations
+    ranked in the influence tab."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[1]))
+    from model_zoo import bpe_tokenizer, build_causal_lm
+
+    from notebook_explain.data import load_sst2
+
+    tokenizer = bpe_tokenizer(load_sst2("train", data_dir=data_dir).texts[:2000], "llama")
+    demos = [("a dull film", "negative"), ("a fine film", "positive")]
+    ex = Explainer.from_causal_lm(
+        build_causal_lm("llama", tokenizer),
+        tokenizer,
+        template="Review: {text}\nSentiment:",
+        labels={"negative": " bad", "positive": " good"},
+        demonstrations=demos,
+    )
+    text = "a gorgeous , witty film"
+    w = ex.show(text, methods=["leave_one_out", "signed_grad_input"], view="influence")
+    assert w.session.wait(timeout=120) and w.error == ""
+    page = tmp_path / "prompted.html"
+    w.to_html(page)
+    r = run_script("prompted", PAGE=page, SHOT="prompted.png")
+    assert r["pageErrors"] == []
+    assert "(prompted)" in r["model"]
+    assert [t["text"] for t in r["words"]] == text.split()
+    assert sorted(d["index"] for d in r["demonstrations"]) == [0, 1]
+    assert all(demos[d["index"]][0] in d["text"] for d in r["demonstrations"])
+    special = [t for t in r["tokens"] if t["special"]]
+    assert len(special) == int(w.value.special_mask.sum()) > len(text.split())
+    assert {t["background"] for t in special} == {"rgba(0, 0, 0, 0)"}
+    assert any(t["background"] != "rgba(0, 0, 0, 0)" for t in r["tokens"] if not t["special"])
