@@ -91,6 +91,32 @@ def test_calibration_is_cached_per_weights_and_redone_when_they_change(vocab):
     assert fp.calibrate(explainer.engine) is not first
 
 
+def test_a_model_too_large_for_the_calibration_budget_leaves_integrated_gradients_out(
+    vocab, monkeypatch
+):
+    """Over CALIBRATION_BUDGET (here 0), IG is not run on the calibration sentences: its
+    agreement is unknown, it is priced at its step cap, and it is never painted first."""
+    from notebook_explain.methods.integrated_gradients import AUTO_MAX_STEPS
+
+    monkeypatch.setattr(fp, "CALIBRATION_BUDGET", 0.0)
+    explainer = Explainer(make_word_model("gru", vocab, seed=5, hidden_dim=16), vocab)
+    calls = []
+    explain = explainer.engine.explain
+    monkeypatch.setattr(
+        explainer.engine, "explain", lambda *a, **k: calls.append(k["methods"]) or explain(*a, **k)
+    )
+    calibration = fp.calibrate(explainer.engine)
+    monkeypatch.setattr(explainer.engine, "explain", explain)
+    assert all("integrated_gradients" not in methods for methods in calls) and calls
+    assert np.isnan(calibration.agreement["integrated_gradients"])
+    assert calibration.ig_steps == AUTO_MAX_STEPS
+    plan = fp.plan(explainer.engine, SENTENCES[0])
+    assert plan.first != "integrated_gradients"
+    expected = _median_agreement(explainer)
+    for name in ("signed_grad_input", "saliency_l2"):
+        assert calibration.agreement[name] == pytest.approx(expected[name])
+
+
 def test_show_paints_the_chosen_map_and_says_why(explainers):
     explainer = explainers["gru"]
     widget = explainer.show(SENTENCES[0])

@@ -25,8 +25,9 @@ def docs_builder():
     return module
 
 
-def test_there_are_the_eight_tutorials():
-    assert [p.name[:2] for p in TUTORIALS] == [f"{i:02d}" for i in range(1, 9)]
+def test_there_are_the_nine_tutorials():
+    # 09 (hierarchies and negation) is planned, not written yet
+    assert [p.name[:2] for p in TUTORIALS] == [f"{i:02d}" for i in (*range(1, 9), 10)]
 
 
 @pytest.mark.tutorial
