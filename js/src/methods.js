@@ -155,10 +155,11 @@ export function createMethodPanel(ctx) {
   };
 }
 
-/** "computed in 2.10 s", and when the map waited behind the request's other methods, how long
- * it took from the request to the screen. */
+/** "computed in 2.10 s", and when the map waited behind the request's other methods (at least a
+ * second, and half its own time, longer), how long it took from the request to the screen. */
 export function runtimeText(result, waited) {
   const computed = `computed in ${result.seconds.toFixed(2)} s`;
-  if (typeof waited !== "number" || waited < result.seconds + 0.05) return computed;
-  return `${computed} · on screen ${waited.toFixed(2)} s after the request, behind the other methods`;
+  const queued = typeof waited === "number" ? waited - result.seconds : 0;
+  if (queued < 1 || queued < 0.5 * result.seconds) return computed;
+  return `${computed}, on screen after ${waited.toFixed(1)} s`;
 }

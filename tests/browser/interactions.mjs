@@ -113,6 +113,35 @@ result.cancel = {
   progress: await takeProgress(1),
 };
 
+// 5b. with the cost threshold at 0 s: a target switch waits for the user, the select keeping the
+// class it would explain; dropped, the select goes back; the sanity check asks first too
+await runNewCell(page, "import notebook_explain.session as _session; _session.CONFIRM_SECONDS = 0.0");
+const target = long.locator(".ne-target");
+const prompt = long.locator('[data-testid="ne-confirm"]');
+const shownClass = await target.inputValue();
+const otherClass = shownClass === "0" ? "1" : "0";
+await target.selectOption(otherClass);
+await prompt.waitFor({ state: "visible", timeout: minutes(1) });
+result.held = {
+  shown: shownClass,
+  asked: otherClass,
+  selectWhileHeld: await target.inputValue(),
+  prompt: await prompt.textContent(),
+  inView: await prompt.evaluate((el) => {
+    const box = el.getBoundingClientRect();
+    return box.top >= 0 && box.bottom <= window.innerHeight;
+  }),
+};
+await long.locator('[data-testid="ne-confirm-drop"]').click();
+result.held.selectAfterDrop = await target.inputValue();
+await long.getByRole("tab", { name: "Compare methods" }).click();
+await long.locator('[data-testid="ne-sanity"]').click();
+await prompt.waitFor({ state: "visible", timeout: minutes(1) });
+result.held.sanityPrompt = await prompt.textContent();
+await long.locator('[data-testid="ne-confirm-drop"]').click();
+await long.getByRole("tab", { name: "Heatmap" }).click();
+await runNewCell(page, "_session.CONFIRM_SECONDS = 10.0");
+
 // the kernel's view of it all
 const kernelCell = await runNewCell(
   page,

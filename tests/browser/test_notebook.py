@@ -162,6 +162,14 @@ def test_the_widget_as_a_user_works_it(ui, jupyter_url, notebook_dir):
     assert cancel["methodsAfter"] == cancel["methodsBefore"]
     assert "shapley" not in kernel["long"]
 
+    # a request held for its cost keeps its class in the select, in view; a sanity check asks too
+    held = r["held"]
+    assert held["selectWhileHeld"] == held["asked"] != held["shown"], held
+    assert held["selectAfterDrop"] == held["shown"], held
+    assert "will take about" in held["prompt"] and "for “" in held["prompt"], held
+    assert held["inView"], held
+    assert held["sanityPrompt"].startswith("The sanity check of"), held
+
     if ui == "lab":  # the dark theme: the weakest word's chip is the least prominent
         chips = sorted(r["dark"], key=lambda c: abs(c["score"]))
         assert chips[0]["contrast"] < chips[-1]["contrast"] and chips[-1]["contrast"] > 2.0
