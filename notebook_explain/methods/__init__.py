@@ -3,6 +3,7 @@
 from . import (  # noqa: F401  (registration side effect)
     attention,
     gradient,
+    hedge,
     integrated_gradients,
     lime,
     marginalization,
