@@ -54,6 +54,18 @@ def recompute(widget, methods) -> None:
     assert widget.session.wait(timeout=600) and widget.error == "", widget.error
 
 
+def recompute_times(ex, widget, review, current, repeats, first_steps) -> tuple[float, float]:
+    """Medians of integrated gradients recomputed through the widget and alone, alternately,
+    with new steps each time (``first_steps``, ``first_steps`` + 1, ...) so nothing is reused."""
+    through_widget, alone = [], []
+    for i in range(repeats):
+        steps = first_steps + i
+        ig = {"integrated_gradients": {**current["integrated_gradients"], "steps": steps}}
+        through_widget.append(timed(lambda: recompute(widget, {**current, **ig}))[0])
+        alone.append(timed(lambda: ex.explain(review, methods=ig))[0])
+    return statistics.median(through_widget), statistics.median(alone)
+
+
 GRID_TOKENS = 512
 GRID_SAMPLED = {"shapley": {"samples": 2}, "owen": {"samples": 2}}
 
@@ -122,26 +134,14 @@ def main() -> None:
         f"computed behind it by {statistics.median(whole):.2f} s"
     )
     current = {m: dict(widget.value.result(m).params) for m in widget.value.methods}
-    through_widget, alone = [], []
-    for i in range(args.repeats):
-        steps = 20 + i  # a new parameter each time, so nothing is reused
-        ig = {"integrated_gradients": {**current["integrated_gradients"], "steps": steps}}
-        through_widget.append(timed(lambda: recompute(widget, {**current, **ig}))[0])
-        alone.append(timed(lambda: ex.explain(review, methods=ig))[0])
-    w, a = statistics.median(through_widget), statistics.median(alone)
+    w, a = recompute_times(ex, widget, review, current, args.repeats, first_steps=20)
     print(
         f"one-method recompute (integrated_gradients) through the widget: median {w:.2f} s; "
         f"the method alone with explain: {a:.2f} s; ratio {w / a:.2f}×"
     )
     train = load_sst2("train")
     ex.index(train.texts[:1000], train.labels[:1000].tolist(), progress=False)
-    through_widget, alone = [], []
-    for i in range(args.repeats):
-        steps = 40 + i
-        ig = {"integrated_gradients": {**current["integrated_gradients"], "steps": steps}}
-        through_widget.append(timed(lambda: recompute(widget, {**current, **ig}))[0])
-        alone.append(timed(lambda: ex.explain(review, methods=ig))[0])
-    w, a = statistics.median(through_widget), statistics.median(alone)
+    w, a = recompute_times(ex, widget, review, current, args.repeats, first_steps=40)
     print(
         f"... with a training index of 1,000 sentences attached (influence tab closed): "
         f"median {w:.2f} s through the widget, {a:.2f} s alone; ratio {w / a:.2f}×"

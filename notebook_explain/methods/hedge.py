@@ -36,7 +36,7 @@ from ..errors import ExplainError
 from ..models.base import EMBEDDINGS
 from ..outputs import class_probabilities, explained_output
 from .base import Attribution, Method, Param, register
-from .context import REMOVALS
+from .shapley import REMOVAL
 
 #: the most players whose coalitions are enumerated (2**EXACT coalitions per split)
 EXACT = 6
@@ -61,12 +61,7 @@ class Hedge(Method):
         "samples": Param(
             32, "Coalitions sampled per split when there are more than 6 players.", low=1, high=4096
         ),
-        "removal": Param(
-            "delete",
-            "A word outside the coalition is deleted, or its tokens are replaced by [MASK] or "
-            "the unknown token.",
-            choices=REMOVALS,
-        ),
+        "removal": REMOVAL,
         "seed": Param(0, "Seed of the coalition sampler.", low=0),
     }
 

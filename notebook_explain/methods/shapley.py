@@ -36,6 +36,14 @@ from .base import Attribution, Method, Param, register
 from .context import REMOVALS
 from .identity import identity_check, refuse_unless_exact
 
+#: how the words outside a coalition leave the input (``shapley``, ``owen``, ``hedge``)
+REMOVAL = Param(
+    "delete",
+    "A word outside the coalition is deleted, or its tokens are replaced by [MASK] or the "
+    "unknown token.",
+    choices=REMOVALS,
+)
+
 
 def _shuffled(rng: np.random.Generator, groups: list) -> list:
     """``groups`` in a random order (no draw for fewer than two, so that a flat span tree draws
@@ -73,12 +81,7 @@ class PermutationValues(Method):
             low=2,
             high=20_000,
         ),
-        "removal": Param(
-            "delete",
-            "A word outside the coalition is deleted, or its tokens are replaced by [MASK] or "
-            "the unknown token.",
-            choices=REMOVALS,
-        ),
+        "removal": REMOVAL,
         "seed": Param(0, "Seed of the order sampler: the same seed gives the same scores.", low=0),
     }
 
