@@ -226,8 +226,8 @@ class PromptedLMAdapter(HFAdapter):
                 ids.append(full[len(base) :])
             self._label_ids.append(ids)
 
-    def encode(self, text: str, text_pair: str | None = None, prompt: Prompt | None = None):
-        prompt = prompt or self.prompt
+    def encode(self, text: str, text_pair: str | None = None):
+        prompt = self.prompt
         if prompt.paired and text_pair is None:
             raise ExplainError("This prompt has a {text_pair} slot: pass text_pair=.")
         if text_pair is not None and not prompt.paired:
@@ -470,7 +470,8 @@ class PromptedLMAdapter(HFAdapter):
         )
 
     def head_features(self, embeddings, attention_mask, token_type_ids=None):
-        self.classifier_head()
+        """Refused, as ``classifier_head`` is: there is no head to feed."""
+        return self.classifier_head()
 
 
 def _last_real(mask: torch.Tensor) -> torch.Tensor:
