@@ -275,3 +275,19 @@ def test_the_widget_ranks_the_demonstrations_in_the_influence_tab(lm):
     plain = prompted(lm).show(TEXT, methods=["leave_one_out"], view="influence")
     assert plain.session.wait(timeout=120)
     assert "in-context examples" in plain.influence["message"]
+
+
+def test_two_threads_on_one_prompted_explainer_match_sequential_calls(lm):
+    """The prefix cache is built by whichever thread needs it first (here: several at once,
+    after it is dropped), inside the model's lock; every thread gets the sequential scores."""
+    from test_concurrency import _run_together
+
+    ex = prompted(lm, demonstrations=DEMOS)
+    methods = {"leave_one_out": {"unit": "word"}, "shapley": {"samples": 4}}
+    texts = [TEXT, "a dull , lifeless film", "it is not a bad film at all", "fine"]
+    sequential = [ex.explain(text, methods=methods) for text in texts]
+    ex.adapter._prefix = None
+    together = _run_together(ex, [(text, methods) for text in texts])
+    for alone, concurrent in zip(sequential, together):
+        for name in methods:
+            np.testing.assert_allclose(concurrent.scores(name), alone.scores(name), atol=1e-6)
