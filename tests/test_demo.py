@@ -178,6 +178,8 @@ def test_label_noise_trains_on_flipped_labels_and_keeps_the_clean_key(cache, dat
     assert len(set(moved.labels[rows].tolist())) == 4  # any other class, not one fixed shift
     with pytest.raises(ExplainError, match="label_noise is the share of labels flipped"):
         demo_config("bag-sst2", label_noise=1.5)
+    with pytest.raises(ExplainError, match="noise_seed must be a non-negative integer"):
+        demo_config("bag-sst2", label_noise=0.1, noise_seed=-1)
 
 
 def test_dataset_setting_picks_the_splits(data_dir):

@@ -171,6 +171,9 @@ def demo_config(name: str, **overrides) -> dict:
     noise = cfg.get("label_noise", 0.0)
     if not isinstance(noise, (int, float)) or not 0 <= noise < 1:
         raise ExplainError(f"label_noise is the share of labels flipped, in [0, 1); got {noise!r}.")
+    seed = cfg.get("noise_seed", 0)
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ExplainError(f"noise_seed must be a non-negative integer, got {seed!r}.")
     if "arch_options" in overrides:  # name only the options that change, e.g. sparsegen_lambda
         cfg["arch_options"] = {**DEMO_MODELS[name]["arch_options"], **overrides["arch_options"]}
     if cfg["dataset"] not in DEMO_DATASETS:
