@@ -4,16 +4,21 @@ Entries live under ``NOTEBOOK_EXPLAIN_CACHE`` (default ``~/.cache/notebook_expla
 named by a hash of everything they depend on, so a changed configuration or dataset never loads
 a stale entry. An entry is written to a temporary folder and renamed into place when complete,
 so an interrupted run leaves nothing half-written behind; its manifest holds every file's
-checksum, so a damaged entry is found on load, reported, moved aside and built again. A cache
-folder that cannot be written is worked around: the entry is built in a temporary folder.
+checksum, so a damaged entry is found on load, reported, moved aside (the latest one per entry
+is kept, for a post mortem) and built again. Builds of one entry take a file lock, so a second
+process waits for the first and loads what it built. A cache folder that cannot be written is
+worked around: the entry is built in a temporary folder.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
 import json
 import os
 import shutil
+import stat
 import tempfile
 import time
 import warnings
@@ -46,16 +51,52 @@ def _default_mode() -> int:
     return 0o666 & ~umask
 
 
+def writable_target(path: Path) -> Path:
+    """Where a write to ``path`` lands: a symlink is followed to its target. Raises
+    ``PermissionError`` for something that must not be replaced by a regular file (a FIFO, a
+    device, a socket) or a read-only file (even for root, who could write it)."""
+    target = Path(os.path.realpath(path))
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        return target
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a FIFO, device or socket)"
+        raise PermissionError(errno.EPERM, f"{target} is {kind}; it is not replaced")
+    if not mode & 0o222 or not os.access(target, os.W_OK):
+        raise PermissionError(errno.EACCES, f"{target} is read-only; it is not replaced")
+    return target
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (where the platform allows it)."""
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
+
+
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``: a
-    failure at any point leaves an existing ``path`` as it was."""
+    """Write ``data`` to a temporary file beside ``path`` (or beside the file a symlink at
+    ``path`` names), flush it to disk, then rename it into place: a failure at any point leaves
+    an existing file as it was. Only regular, writable files are replaced (``writable_target``)."""
+    path = writable_target(Path(path))
     handle, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
         # a temporary file is private (0600): give the result the mode a plain write would
         os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else _default_mode())
         os.replace(tmp, path)
+        fsync_folder(path.parent)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -103,10 +144,13 @@ def valid(path: Path) -> bool:
 
 
 def discard(path: Path, reason: str) -> None:
-    """Move a damaged entry aside (``<name>.damaged-<time>``), with a warning that names it and
-    says why; a caller's own checks of an entry's content use it too."""
+    """Move a damaged entry aside (``<name>.damaged-<time>``, replacing the one an earlier damage
+    left, so repeated damage does not grow the cache), with a warning that names it and says
+    why; a caller's own checks of an entry's content use it too."""
     aside = path.with_name(f"{path.name}.damaged-{time.time_ns()}")
     try:
+        for earlier in path.parent.glob(f"{path.name}.damaged-*"):
+            shutil.rmtree(earlier, ignore_errors=True)
         path.rename(aside)
         where = f"moved to {aside}"
     except OSError:
@@ -117,28 +161,57 @@ def discard(path: Path, reason: str) -> None:
     )
 
 
+def _stamp(entry: Path) -> int | None:
+    """When ``entry``'s manifest was written (None: no complete entry)."""
+    try:
+        return (entry / MANIFEST).stat().st_mtime_ns
+    except OSError:
+        return None
+
+
 def store(final: Path, fill: Callable[[Path], None]) -> Path:
     """Build an entry: ``fill(folder)`` writes its files into a temporary folder, which gets a
     manifest of checksums and is renamed to ``final`` (replacing what was there) only when
-    complete, so an interrupted build leaves no half-written entry. Returns where the entry is:
-    ``final``, or, when the cache folder cannot be written, a temporary folder outside it
-    (with one warning per process: the work is then not kept)."""
+    complete, so an interrupted build leaves no half-written entry. Builds of one entry hold a
+    lock (``.<name>.lock``): a process that had to wait for another's build loads that build
+    instead of making its own. Returns where the entry is: ``final``, or, when the cache folder
+    cannot be written, a temporary folder outside it (with one warning per process: the work is
+    then not kept)."""
+    before = _stamp(final)
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
-        _sweep(final)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
+        lock = open(final.parent / f".{final.name}.lock", "a+b")  # noqa: SIM115 - held below
     except OSError as err:
         _warn_unwritable(final.parent, err)
-        tmp = Path(tempfile.mkdtemp(prefix=f"notebook_explain-{final.name}-"))
-        fill(tmp)
-        _write_manifest(tmp)
-        return tmp
+        return _store_outside(final, fill)
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _stamp(final) != before and _damage(final) is None:
+            return final  # built by another process while this one waited
+        return _store_locked(final, fill)
+
+
+def _store_outside(final: Path, fill: Callable[[Path], None]) -> Path:
+    tmp = Path(tempfile.mkdtemp(prefix=f"notebook_explain-{final.name}-"))
+    fill(tmp)
+    _write_manifest(tmp)
+    return tmp
+
+
+def _store_locked(final: Path, fill: Callable[[Path], None]) -> Path:
+    try:
+        _sweep(final)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}-{os.getpid()}-", dir=final.parent))
+    except OSError as err:
+        _warn_unwritable(final.parent, err)
+        return _store_outside(final, fill)
     try:
         fill(tmp)
         _write_manifest(tmp)
         if final.exists():
             shutil.rmtree(final)
         tmp.rename(final)
+        fsync_folder(final.parent)
         return final
     finally:
         if tmp.exists():
@@ -150,10 +223,28 @@ def _write_manifest(folder: Path) -> None:
 
 
 def _sweep(final: Path) -> None:
-    """Remove this entry's temporary folders left by a build that was killed (over an hour old)."""
+    """Remove this entry's temporary folders left by a killed build: at once when the process
+    named in the folder's name is gone (the caller holds the entry's lock, so no other build of
+    it runs), and after an hour for a folder that names none."""
     for leftover in final.parent.glob(f".{final.name}-*"):
-        if time.time() - leftover.stat().st_mtime > 3600:
+        if not leftover.is_dir():
+            continue
+        writer = leftover.name[len(final.name) + 2 :].split("-", 1)[0]
+        gone = not _alive(int(writer)) if writer.isdigit() else None
+        if gone or (gone is None and time.time() - leftover.stat().st_mtime > 3600):
             shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # there, but another user's
+    return True
 
 
 _warned_unwritable: set[Path] = set()

@@ -27,6 +27,29 @@ DTYPES = {
 }
 
 
+#: the deepest nesting of lists and dicts a method's params, info or checks may hold: the
+#: methods write a few levels (HEDGE's hierarchy, REAT's spans), and a deeper record would only
+#: fail later, in a recursive writer
+MAX_NESTING = 32
+
+
+def _nesting(value, field: str) -> None:
+    """Refuse ``value`` if its lists and dicts nest deeper than ``MAX_NESTING`` (walked without
+    recursion, so a hostile record cannot exhaust the stack here)."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Mapping):
+            children = item.values()
+        elif isinstance(item, (list, tuple)):
+            children = item
+        else:
+            continue
+        if depth >= MAX_NESTING:
+            _fail(field, f"nests lists and dicts deeper than {MAX_NESTING} levels")
+        stack.extend((child, depth + 1) for child in children)
+
+
 def _fail(field: str, problem: str):
     raise ExplainError(f"Not a valid Explanation record: {field} {problem}.")
 
@@ -147,12 +170,18 @@ def check_record(state, buffers) -> None:
             _fail(f"{field}.scores", f"has {len(scores)} entries for {n} tokens")
         if not np.isfinite(scores).all():
             _fail(f"{field}.scores", "holds NaN or infinite values")
-        _expect(result.get("params", {}), Mapping, f"{field}.params", "a dict")
+        _nesting(
+            _expect(result.get("params", {}), Mapping, f"{field}.params", "a dict"),
+            f"{field}.params",
+        )
         seconds = _expect(result.get("seconds", 0.0), (int, float), f"{field}.seconds", "a number")
         if not math.isfinite(seconds):
             _fail(f"{field}.seconds", "is not finite")
-        _expect(result.get("info", {}), Mapping, f"{field}.info", "a dict")
+        _nesting(
+            _expect(result.get("info", {}), Mapping, f"{field}.info", "a dict"), f"{field}.info"
+        )
         checks = _expect(result.get("checks", {}), Mapping, f"{field}.checks", "a dict")
+        _nesting(checks, f"{field}.checks")
         for name, check in checks.items():
             _expect(check, Mapping, f"{field}.checks.{name}", "a dict")
             _expect(check.get("ok"), bool, f"{field}.checks.{name}.ok", "true or false")

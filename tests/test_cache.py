@@ -3,6 +3,8 @@ load, reported with its path, moved aside and built again to the same result; a 
 that cannot be written is worked around with one warning; a killed build's leftovers go."""
 
 import os
+import subprocess
+import sys
 import time
 import warnings
 
@@ -145,3 +147,63 @@ def test_a_failed_build_keeps_the_old_entry(tmp_path):
         store(final, failing)
     assert valid(final) and (final / "data.txt").read_text() == "old"
     assert not list(tmp_path.glob(".entry-*"))
+
+
+def test_a_dead_builders_leftover_goes_at_once_and_a_live_ones_stays(tmp_path):
+    final = tmp_path / "entry"
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    gone, alive = (
+        tmp_path / f".entry-{int(dead.stdout)}-abc",
+        tmp_path / f".entry-{os.getppid()}-abc",
+    )
+    for leftover in (gone, alive):
+        leftover.mkdir()
+    store(final, lambda folder: (folder / "data.txt").write_text("done"))
+    assert not gone.exists() and alive.exists()
+
+
+def test_repeated_damage_keeps_one_damaged_copy_per_entry(tmp_path):
+    final = tmp_path / "entry"
+    for round_ in range(3):
+        store(final, lambda folder: (folder / "data.txt").write_text(f"round {round_}"))
+        (final / "data.txt").write_text("changed")
+        with pytest.warns(UserWarning, match="is damaged"):
+            assert not valid(final)
+    aside = list(tmp_path.glob("entry.damaged-*"))
+    assert len(aside) == 1 and (aside[0] / "data.txt").read_text() == "changed"
+
+
+BUILD = """
+import sys, time
+from pathlib import Path
+from notebook_explain.cache import store
+
+def fill(folder):
+    with open(sys.argv[2], "a") as log:
+        log.write("built\\n")
+    time.sleep(1.5)
+    (folder / "data.txt").write_text(sys.argv[3])
+
+print(store(Path(sys.argv[1]), fill))
+"""
+
+
+def test_two_processes_building_one_entry_at_once_build_it_once_and_both_load_it(tmp_path):
+    """A docs build and a tutorial training one demo model at once used to kill one of them
+    (the second build removed the first's entry under it): the second now waits and loads."""
+    final, log = tmp_path / "entry", tmp_path / "builds.log"
+    builders = [
+        subprocess.Popen(
+            [sys.executable, "-c", BUILD, str(final), str(log), name],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("first", "second")
+    ]
+    outputs = [b.communicate(timeout=120)[0].strip() for b in builders]
+    assert [b.returncode for b in builders] == [0, 0]
+    assert outputs == [str(final)] * 2
+    assert log.read_text() == "built\n"  # one build; the other process loaded it
+    assert valid(final) and (final / "data.txt").read_text() in {"first", "second"}

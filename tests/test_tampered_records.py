@@ -117,3 +117,15 @@ def test_the_untouched_record_loads_the_same(record):
     e = Explanation.from_json(copy.deepcopy(state), list(buffers))
     again, again_buffers = e.to_json()
     assert again == state and again_buffers == buffers
+
+
+@pytest.mark.parametrize("field", ["info", "params", "checks"])
+def test_a_record_nested_beyond_the_schema_is_refused_without_recursion(record, field):
+    """A 100,000-deep value used to load, then crash to_json and to_html with RecursionError."""
+    state, buffers = copy.deepcopy(record[0]), list(record[1])
+    deep: list = []
+    for _ in range(100_000):
+        deep = [deep]
+    state["results"][0][field] = {"deep": deep}
+    with pytest.raises(ExplainError, match=f"results\\[0\\].{field} nests .* deeper than"):
+        Explanation.from_json(state, buffers)
