@@ -49,8 +49,8 @@ lab: setup
 	$(BIN)/jupyter lab examples/quickstart.ipynb
 
 test: setup
-	$(BIN)/ruff check notebook_explain tests benchmarks docs
-	$(BIN)/ruff format --check notebook_explain tests benchmarks docs
+	$(BIN)/ruff check notebook_explain tests benchmarks docs examples
+	$(BIN)/ruff format --check notebook_explain tests benchmarks docs examples
 	cd js && npm test --silent
 	$(BIN)/python -m pytest
 
