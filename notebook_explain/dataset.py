@@ -1,13 +1,22 @@
 """Dataset mode: explain (and optionally evaluate) every text of a dataset, in chunks written to
 Parquet, so that an interrupted run resumes where it stopped and nothing computed is lost.
 
-A run is a folder: ``manifest.json`` (what is computed: the model's weight fingerprint, the
-methods and their parameters, the metrics, and hashes of the texts and labels) and one
-``part-<number>.parquet`` per chunk of rows, each written to a temporary file and renamed into
-place when complete. Chunks take the texts in length order (so their batches pad little) and
-the result is put back in the dataset's order. A later call with the same folder and the same request reads the
-parts that exist and computes only the missing ones; a different request is refused rather
-than mixed in.
+A run is a folder that pandas, pyarrow, polars and DuckDB read as one Parquet dataset:
+
+- ``_manifest.json``: what is computed (the model's weight fingerprint, the methods and their
+  parameters, the metrics, and hashes of the texts and labels);
+- ``parts/part-<number>.parquet``: one file per chunk of rows, written to a hidden temporary
+  file, flushed to disk and renamed into place when complete;
+- ``_parts.jsonl``: one line per finished part, appended after its rename: its rows and the
+  SHA-256 of its file.
+
+(Names starting with ``_`` or ``.`` are skipped by Parquet readers.) Chunks take the texts in
+length order (so their batches pad little); each row keeps its position in the dataset in the
+``row`` column, and ``DatasetResult`` sorts by it. A later call with the same folder and the same
+request checks each part against its checksum and computes only the parts that are missing or
+fail it (with a warning naming them): a damaged part is never read as data. A different request
+is refused rather than mixed in. Parts are written and forgotten, so memory stays that of one
+chunk however many rows the run has; the result reads the folder when asked.
 
 Per text the result holds the prediction, its confidence, the loss when labels are given, each
 method's word scores and, when metrics are asked for, each metric per method (the metrics of
@@ -21,11 +30,13 @@ import json
 import math
 import os
 import statistics
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from .cache import fsync_folder, write_atomic
 from .errors import ExplainError
 
 #: the methods explain_dataset runs by default: the gradient family, which one backward pass
@@ -33,8 +44,13 @@ from .errors import ExplainError
 GRADIENT_PANEL = ("signed_grad_input", "grad_input", "saliency_l2")
 #: rows per Parquet part: what an interruption can lose at most
 CHUNK_ROWS = 256
-MANIFEST = "manifest.json"
-FORMAT_VERSION = 2  # 2: chunks in length order, parts numbered
+MANIFEST = "_manifest.json"
+#: the journal of finished parts: one JSON line per part, {"part", "rows", "sha256"}
+JOURNAL = "_parts.jsonl"
+PARTS = "parts"
+#: what older versions called the manifest (format 2: parts beside it)
+OLD_MANIFEST = "manifest.json"
+FORMAT_VERSION = 3  # 2: chunks in length order, parts numbered; 3: parts/ and checksums
 
 
 def require_pyarrow():
@@ -134,12 +150,17 @@ class DatasetRun:
         return [tuple(order[s : s + step]) for s in range(0, len(order), step)]
 
     def part(self, number: int) -> Path:
-        return self.out / f"part-{number:06d}.parquet"
+        return self.out / PARTS / f"part-{number:06d}.parquet"
 
     def open_folder(self) -> None:
         """Create ``out`` with its manifest, or check that the manifest there is this run's."""
         if self.out.exists() and not self.out.is_dir():
             raise ExplainError(f"out={str(self.out)!r} is a file; pass a folder for the run.")
+        if (self.out / OLD_MANIFEST).exists() and not (self.out / MANIFEST).exists():
+            raise ExplainError(
+                f"{self.out} holds a run written by an older notebook_explain (parts beside "
+                f"{OLD_MANIFEST}): pass another out=, or delete that folder to start over."
+            )
         manifest = self.out / MANIFEST
         if manifest.exists() and self.manifest["model"] is None:
             raise ExplainError(
@@ -164,22 +185,64 @@ class DatasetRun:
             raise ExplainError(
                 f"{self.out} is not empty and holds no {MANIFEST}: pass a new or empty folder."
             )
-        self.out.mkdir(parents=True, exist_ok=True)
-        tmp = manifest.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.manifest, indent=1), encoding="utf-8")
-        os.replace(tmp, manifest)
+        (self.out / PARTS).mkdir(parents=True, exist_ok=True)
+        write_atomic(manifest, json.dumps(self.manifest, indent=1).encode("utf-8"))
 
-    def done(self, number: int, rows: tuple[int, ...]) -> bool:
-        """Whether chunk ``number``'s part is on disk, complete."""
+    def journal(self) -> dict[int, dict]:
+        """The finished parts the journal lists, by number (a later line for a part wins; a
+        line that does not parse, as a write cut short leaves, lists nothing)."""
+        entries: dict[int, dict] = {}
+        try:
+            lines = (self.out / JOURNAL).read_bytes().splitlines()
+        except FileNotFoundError:
+            return entries
+        for line in lines:
+            try:
+                entry = json.loads(line)
+                entries[int(entry["part"])] = entry
+            except (ValueError, KeyError, TypeError):
+                continue
+        return entries
+
+    def verified(self, chunks) -> set[int]:
+        """The chunks whose part is on disk and matches the journal's rows and checksum; a part
+        that is there but fails is named in a warning, and computed again."""
+        journal, good, bad = self.journal(), set(), []
+        for number, rows in enumerate(chunks):
+            path, entry = self.part(number), journal.get(number)
+            if not path.exists():
+                continue
+            if entry is None:  # renamed into place, but killed before its journal line
+                continue
+            if entry.get("rows") == len(rows) and entry.get("sha256") == _file_sha256(path):
+                good.add(number)
+            else:
+                bad.append(path.name)
+        if bad:
+            warnings.warn(
+                f"{len(bad)} part(s) of the run in {self.out} fail their checksum and are computed "
+                f"again: {', '.join(bad[:5])}{' …' if len(bad) > 5 else ''}.",
+                stacklevel=4,
+            )
+        return good
+
+    def write_part(self, number: int, table) -> None:
+        """Write a part whole (temporary file, fsync, rename), then journal its checksum."""
         import pyarrow.parquet as pq
 
         path = self.part(number)
-        if not path.exists():
-            return False
-        try:
-            return pq.read_metadata(path).num_rows == len(rows)
-        except Exception:  # noqa: BLE001 - a damaged part is computed again
-            return False
+        tmp = path.with_name(f".{path.name}.tmp")
+        pq.write_table(table, tmp)
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        digest = _file_sha256(tmp)
+        os.replace(tmp, path)  # a part is there whole, or not at all
+        fsync_folder(path.parent)
+        line = json.dumps({"part": number, "rows": table.num_rows, "sha256": digest})
+        with open(self.out / JOURNAL, "ab") as journal:
+            journal.write(line.encode() + b"\n")
+            journal.flush()
+            os.fsync(journal.fileno())
 
     # ------------------------------------------------------------------ computing
     def compute(self, rows: tuple[int, ...], check=None, on_text=None):
@@ -219,23 +282,31 @@ class DatasetRun:
                     columns[metric_column(metric, method)] = [
                         float(ev.value(method, metric)) for ev in evaluations
                     ]
-        return pa.table(columns)
+        table = pa.table(columns)
+        names = pa.array(self.engine.class_names, pa.string())
+        table = table.append_column(
+            "predicted_class",
+            pa.DictionaryArray.from_arrays(pa.array(columns["prediction"], pa.int32()), names),
+        )
+        if labels is not None:
+            table = table.append_column(
+                "label_class", pa.DictionaryArray.from_arrays(pa.array(labels, pa.int32()), names)
+            )
+        return table
 
     def run(self, *, progress: bool, check, backend: str, workers):
         """Every chunk, computed (here, or on Ray's workers) or read from ``out``."""
         import pyarrow as pa
-        import pyarrow.parquet as pq
         from tqdm.auto import tqdm
 
         chunks = self.chunks()
-        tables: dict[int, object] = {}
+        tables: dict[int, object] = {}  # kept only without a folder to write to
+        done: set[int] = set()
         if self.out is not None:
             self.open_folder()
-            for number, rows in enumerate(chunks):
-                if self.done(number, rows):
-                    tables[number] = pq.read_table(self.part(number))
-        resumed = sum(len(chunks[number]) for number in tables)
-        missing = [(n, rows) for n, rows in enumerate(chunks) if n not in tables]
+            done = self.verified(chunks)
+        resumed = sum(len(chunks[number]) for number in done)
+        missing = [(n, rows) for n, rows in enumerate(chunks) if n not in done]
         with tqdm(
             total=len(self.texts),
             initial=resumed,
@@ -255,15 +326,16 @@ class DatasetRun:
             )
             for number, table in computed:
                 if self.out is not None:
-                    path = self.part(number)
-                    tmp = path.with_suffix(".tmp")
-                    pq.write_table(table, tmp)
-                    os.replace(tmp, path)  # a part is there whole, or not at all
-                tables[number] = table
+                    self.write_part(number, table)
+                else:
+                    tables[number] = table
                 if advance is None:
                     bar.update(table.num_rows)
-        table = pa.concat_tables([tables[n] for n in range(len(chunks))]).sort_by("row")
-        return DatasetResult(table, self.manifest, self.out, resumed)
+        if self.out is None:
+            table = pa.concat_tables([tables[n] for n in range(len(chunks))]).sort_by("row")
+            return DatasetResult(table, self.manifest, None, resumed)
+        files = [self.part(n) for n in range(len(chunks))]
+        return DatasetResult(None, self.manifest, self.out, resumed, files=files)
 
 
 ENGINES = ("local", "ray")
@@ -320,20 +392,63 @@ class ChunkWorker:
         return number, self.run.compute(rows)
 
 
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as data:
+        for block in iter(lambda: data.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def _loss(probabilities, label: int) -> float:
     return float(-math.log(max(float(probabilities[label]), 1e-45)))
 
 
 class DatasetResult:
-    """The result of ``Explainer.explain_dataset``: one row per text, as a pyarrow ``table``
-    (and ``to_pandas()``), with the Parquet folder it was written to (``path``, or None)."""
+    """The result of ``Explainer.explain_dataset``: one row per text, in the dataset's order,
+    as a pyarrow ``table`` (and ``to_arrow()``, ``to_pandas()``), with the Parquet folder it was
+    written to (``path``, or None). With a folder, nothing is read until asked: ``dataset()``
+    gives a ``pyarrow.dataset`` over the parts, for filters and column selections pushed down
+    to the files, and ``table`` reads the whole run once.
 
-    def __init__(self, table, manifest: dict, path: Path | None, resumed_rows: int = 0):
-        self.table = table
+    ``prediction`` and ``label`` are class indices; ``predicted_class`` and ``label_class`` are
+    the same as dictionary-encoded class names (categoricals in pandas)."""
+
+    def __init__(
+        self,
+        table,
+        manifest: dict,
+        path: Path | None,
+        resumed_rows: int = 0,
+        files: Sequence[Path] = (),
+    ):
+        self._table = table
         self.manifest = manifest
         self.path = path
+        self.files = list(files)
         #: how many rows were read from an earlier run instead of computed
         self.resumed_rows = resumed_rows
+
+    @property
+    def table(self):
+        """The whole run as one pyarrow Table, sorted by ``row`` (read from the folder once)."""
+        if self._table is None:
+            self._table = self.dataset().to_table().sort_by("row")
+        return self._table
+
+    def dataset(self):
+        """The run's parts as a ``pyarrow.dataset.Dataset`` (rows in chunk order, not sorted):
+        ``result.dataset().to_table(filter=pc.field("loss") > 2, columns=[...])`` reads only
+        what the filter keeps."""
+        import pyarrow.dataset as ds
+
+        if self.path is None:
+            return ds.dataset(self.table)
+        return ds.dataset([str(f) for f in self.files], format="parquet")
+
+    def to_arrow(self):
+        """The run as one pyarrow Table (``table``)."""
+        return self.table
 
     @property
     def methods(self) -> tuple[str, ...]:
@@ -351,7 +466,7 @@ class DatasetResult:
         return tuple(self.manifest["class_names"])
 
     def __len__(self) -> int:
-        return self.table.num_rows
+        return self.manifest["rows"]
 
     def column(self, name: str) -> list:
         """One column as a Python list.
@@ -391,10 +506,11 @@ class DatasetResult:
         return float(np.mean(np.asarray(self.column("prediction")) == labels))
 
     def to_pandas(self):
-        """A DataFrame with one row per text (needs pandas)."""
-        from .tabular import dataframe
+        """A DataFrame with one row per text (needs pandas), by pyarrow's own conversion."""
+        from .tabular import require_pandas
 
-        return dataframe({name: self.column(name) for name in self.table.column_names})
+        require_pandas()
+        return self.table.to_pandas()
 
     def aggregate(self, confidence: float = 0.95):
         """Each metric's mean per method over the rows where it applies, with a confidence

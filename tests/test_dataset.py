@@ -87,9 +87,9 @@ def test_an_interrupted_run_resumes_and_ends_equal_to_an_uninterrupted_one(
             texts, labels, methods=METHODS, out=out, chunk_rows=4, progress=False,
             check=stop_in_the_third_chunk,
         )  # fmt: skip
-    parts = sorted(p.name for p in out.glob("part-*.parquet"))
+    parts = sorted(p.name for p in out.glob("parts/part-*.parquet"))
     assert parts == ["part-000000.parquet", "part-000001.parquet"]
-    assert not list(out.glob("*.tmp"))  # the interrupted chunk left nothing half-written
+    assert not list(out.glob("parts/.*.tmp"))  # the interrupted chunk left nothing half-written
     chunks.clear()
     resumed = ex.explain_dataset(
         texts, labels, methods=METHODS, out=out, chunk_rows=4, progress=False
@@ -118,10 +118,11 @@ def test_a_damaged_part_is_computed_again(ex, sst, tmp_path):
     out = tmp_path / "run"
     first = ex.explain_dataset(texts, labels, methods=["saliency_l2"], out=out, chunk_rows=5,
                                progress=False)  # fmt: skip
-    part = sorted(out.glob("part-*.parquet"))[1]
+    part = sorted(out.glob("parts/part-*.parquet"))[1]
     part.write_bytes(part.read_bytes()[:100])
-    again = ex.explain_dataset(texts, labels, methods=["saliency_l2"], out=out, chunk_rows=5,
-                               progress=False)  # fmt: skip
+    with pytest.warns(UserWarning, match="part-000001.parquet"):
+        again = ex.explain_dataset(texts, labels, methods=["saliency_l2"], out=out, chunk_rows=5,
+                                   progress=False)  # fmt: skip
     assert again.resumed_rows == len(texts) - 5
     assert again.column("prediction") == first.column("prediction")
 
@@ -144,14 +145,14 @@ def test_a_folder_holding_another_run_is_refused(ex, sst, tmp_path, change, name
         request["labels"] = [1 - y for y in labels]
     with pytest.raises(ExplainError, match=rf"holds another run \(its {named} differ"):
         ex.explain_dataset(texts, out=out, progress=False, **request)
-    manifest = json.loads((out / "manifest.json").read_text())
+    manifest = json.loads((out / "_manifest.json").read_text())
     assert manifest["methods"] == {"saliency_l2": {}}  # untouched
 
 
 def test_a_folder_with_other_files_and_a_file_are_refused(ex, sst, tmp_path):
     texts, _ = sst
     (tmp_path / "notes.txt").write_text("mine")
-    with pytest.raises(ExplainError, match="is not empty and holds no manifest.json"):
+    with pytest.raises(ExplainError, match="is not empty and holds no _manifest.json"):
         ex.explain_dataset(texts, out=tmp_path, progress=False)
     with pytest.raises(ExplainError, match="is a file"):
         ex.explain_dataset(texts, out=tmp_path / "notes.txt", progress=False)

@@ -53,7 +53,7 @@ def test_ray_gives_the_local_engines_rows(cluster, case, tmp_path):
                                 out=tmp_path / "run", engine="ray", workers=2,
                                 progress=False)  # fmt: skip
     same_rows(on_ray, local)
-    parts = sorted(p.name for p in (tmp_path / "run").glob("part-*.parquet"))
+    parts = sorted(p.name for p in (tmp_path / "run").glob("parts/part-*.parquet"))
     assert parts == [f"part-{n:06d}.parquet" for n in range(5)]
 
 
@@ -74,7 +74,7 @@ def test_ray_resumes_a_partial_local_run(cluster, case, tmp_path):
     with pytest.raises(Stop):
         ex.explain_dataset(texts, labels, methods=["saliency_l2"], chunk_rows=6, out=out,
                            progress=False, check=stop_after_two_chunks)  # fmt: skip
-    done = len(list(out.glob("part-*.parquet")))
+    done = len(list(out.glob("parts/part-*.parquet")))
     assert 0 < done < 4
     resumed = ex.explain_dataset(texts, labels, methods=["saliency_l2"], chunk_rows=6, out=out,
                                  engine="ray", progress=False)  # fmt: skip
