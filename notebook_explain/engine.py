@@ -27,7 +27,7 @@ import torch
 from .errors import ExplainError, check_callbacks, excerpt
 from .explanation import Explanation, Explanations, MethodResult
 from .methods import available_methods, get_method
-from .methods.base import InputSize, resolve_methods
+from .methods.base import input_size, resolve_methods
 from .methods.context import AttributionContext, Batching
 from .methods.input_pass import InputPass
 from .methods.likelihood import Likelihoods
@@ -419,7 +419,7 @@ class Engine:
             self.check_text(text_pair, "text_pair")
         resolved = resolve_methods(methods, DEFAULT_METHODS)
         encoded = self.adapter.encode(text, text_pair)
-        size = InputSize(encoded.length, int((~encoded.special_mask).sum()), len(encoded.words))
+        size = input_size(encoded)
         per_row = self._seconds_per_row(encoded)
         estimates = {}
         for name, (method, params) in resolved.items():

@@ -45,7 +45,7 @@ import numpy as np
 
 from .engine import DEFAULT_METHODS
 from .methods import get_method
-from .methods.base import InputSize, resolve_methods
+from .methods.base import InputSize, input_size, resolve_methods
 from .methods.integrated_gradients import AUTO_MAX_STEPS
 from .metrics.trust import AGREES, REFERENCE, loo_agreement
 
@@ -145,8 +145,7 @@ def calibrate(engine) -> Calibration:
 
 
 def _size(adapter, text: str, text_pair: str | None = None) -> InputSize:
-    encoded = adapter.encode(text, text_pair)
-    return InputSize(encoded.length, int((~encoded.special_mask).sum()), len(encoded.words))
+    return input_size(adapter.encode(text, text_pair))
 
 
 def _parameters(adapter) -> int:

@@ -8,6 +8,7 @@ from . import (  # noqa: F401  (registration side effect)
     lime,
     marginalization,
     noise_tunnel,
+    owen,
     perturbation,
     propagation,
     random_baseline,

@@ -8,6 +8,7 @@ per token for the context's input, target class and explained output.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -22,11 +23,21 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class InputSize:
     """What a method's cost depends on: the input's ``tokens`` (special ones included), the
-    ``perturbable`` ones (the rest) and its ``words``."""
+    ``perturbable`` ones (the rest), its ``words`` and its ``span_levels`` (level → spans, as
+    ``spans.span_levels`` gives them; None when not known)."""
 
     tokens: int
     perturbable: int
     words: int
+    span_levels: Mapping[str, list[tuple[int, int]]] | None = None
+
+
+def input_size(encoded) -> InputSize:
+    """The size of an encoded input, with the span levels ``explain`` would give it."""
+    from ..spans import span_levels
+
+    levels, _ = span_levels(encoded.words, None)
+    return InputSize(encoded.length, int((~encoded.special_mask).sum()), len(encoded.words), levels)
 
 
 @dataclass

@@ -32,10 +32,10 @@ from typing import ClassVar
 import numpy as np
 import torch
 
-from ..errors import ExplainError
 from ..models.base import EMBEDDINGS
-from ..outputs import class_probabilities, explained_output
+from ..outputs import class_probabilities
 from .base import Attribution, Method, Param, register
+from .coalitions import WordGame
 from .shapley import REMOVAL
 
 #: the most players whose coalitions are enumerated (2**EXACT coalitions per split)
@@ -71,11 +71,8 @@ class Hedge(Method):
         return sum((n - t) * per_split for t in range(1, n)) + 2 * n
 
     def attribute(self, ctx, context: int, samples: int, removal: str, seed: int) -> Attribution:
-        word_index = np.asarray(ctx.encoded.word_index)
-        n = int(word_index.max()) + 1 if (word_index >= 0).any() else 0
-        if n == 0:
-            raise ExplainError("hedge: the input has no words to explain.")
-        game = _Game(ctx, word_index, n, removal)
+        game = WordGame(ctx, removal, self.name)
+        n = game.n
         rng = np.random.default_rng(seed)
         partition = [(0, n)]
         hierarchy = [[(0, n)]]
@@ -103,10 +100,8 @@ class Hedge(Method):
             hierarchy.append(list(partition))
             splits.append({"segment": [left[0], right[1]], "at": left[1], "interaction": weakest})
         segments = sorted({segment for level in hierarchy for segment in level})
-        importance = game.importance(segments)
-        word_scores = np.array([importance[(i, i + 1)] for i in range(n)])
-        tokens = np.bincount(word_index[word_index >= 0], minlength=n)
-        scores = np.where(word_index >= 0, word_scores[word_index] / tokens[word_index], 0.0)
+        importance = _importance(game, segments)
+        scores = game.word_scores(np.array([importance[(i, i + 1)] for i in range(n)]))
         return Attribution(
             scores,
             {
@@ -168,44 +163,15 @@ def _interaction(game, left, right, coalitions, partition, g, context) -> float:
     return total
 
 
-class _Game:
-    """The model's logits for sets of words, each set run once, in batched passes."""
-
-    def __init__(self, ctx, word_index, n, removal):
-        self.ctx, self.word_index, self.n, self.removal = ctx, word_index, n, removal
-        self.special = np.asarray(ctx.encoded.special_mask)
-        self.logits: dict[frozenset, torch.Tensor] = {}
-        self.rows = 0
-
-    def evaluate(self, coalitions) -> None:
-        todo = list(dict.fromkeys(c for c in coalitions if c not in self.logits))
-        if not todo:
-            return
-        present = np.zeros((len(todo), self.n), dtype=bool)
-        for row, words in enumerate(todo):
-            present[row, list(words)] = True
-        keep = self.special[None, :] | (
-            present[:, np.maximum(self.word_index, 0)] & (self.word_index >= 0)
-        )
-        keep = torch.as_tensor(keep, device=self.ctx.embeddings.device)
-        logits = self.ctx.logits(self.ctx.removed_rows(keep, self.removal, "hedge")).double().cpu()
-        self.rows += len(todo)
-        self.logits.update(zip(todo, logits))
-
-    def value(self, words: frozenset) -> float:
-        ctx = self.ctx
-        logits = self.logits[words][None]
-        return float(explained_output(logits, ctx.target, ctx.output, ctx.head, ctx.contrast)[0])
-
-    def importance(self, segments) -> dict[tuple[int, int], float]:
-        """p(target | segment alone) − the largest other class's probability."""
-        self.evaluate([frozenset(range(a, b)) for a, b in segments])
-        out = {}
-        for a, b in segments:
-            p = class_probabilities(self.logits[frozenset(range(a, b))][None], self.ctx.head)[0]
-            others = torch.cat([p[: self.ctx.target], p[self.ctx.target + 1 :]])
-            out[(a, b)] = float(p[self.ctx.target] - others.max())
-        return out
+def _importance(game: WordGame, segments) -> dict[tuple[int, int], float]:
+    """p(target | segment alone) − the largest other class's probability."""
+    game.evaluate([frozenset(range(a, b)) for a, b in segments])
+    target, out = game.ctx.target, {}
+    for a, b in segments:
+        p = class_probabilities(game.logits[frozenset(range(a, b))][None], game.ctx.head)[0]
+        others = torch.cat([p[:target], p[target + 1 :]])
+        out[(a, b)] = float(p[target] - others.max())
+    return out
 
 
 register(Hedge())

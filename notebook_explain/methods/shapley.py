@@ -1,4 +1,4 @@
-"""Shapley values over words by permutation sampling, and Owen values over the span tree.
+"""Shapley values over words by permutation sampling (Owen values over the span tree: ``owen.py``).
 
 The players are the input's words; a coalition S is worth v(S) = S_y(x with every word outside S
 removed). The Shapley value of word i (Shapley 1953; survey §4.1.2's removal view) is its mean
@@ -14,12 +14,6 @@ every sample: the efficiency gap is float rounding only, unless the full input's
 depends on padding or batching would make them. It is checked on every call, and a gap beyond
 ``identity.TOLERANCE`` refuses the input. The standard error
 of each φ_i is taken over the antithetic pairs' means.
-
-The Owen value (Owen 1977) is the same expectation over the orders that keep every clause's and
-every phrase's words together (the span tree of ``spans.span_levels``: clauses, phrases, words):
-a coalitional game whose unions are the constituents, the value shap's Partition explainer
-computes over a clustering of the tokens rather than a parse. With one clause and one-word
-phrases it is the Shapley value. All coalitions of a call go through the model in batched passes.
 """
 
 from __future__ import annotations
@@ -45,35 +39,15 @@ REMOVAL = Param(
 )
 
 
-def _shuffled(rng: np.random.Generator, groups: list) -> list:
-    """``groups`` in a random order (no draw for fewer than two, so that a flat span tree draws
-    exactly the Shapley sampler's permutations)."""
-    if len(groups) < 2:
-        return list(groups)
-    return [groups[i] for i in rng.permutation(len(groups))]
-
-
-def _span_tree(ctx, n: int) -> list[list[list[int]]]:
-    """Clauses → phrases → word indices, from the context's span levels (one clause of one-word
-    phrases when there are none)."""
-    levels = ctx.span_levels
-    clauses = levels.get("clause") or [(0, n)]
-    phrases = levels.get("phrase") or [(i, i + 1) for i in range(n)]
-    covered = [w for start, end in phrases for w in range(start, end)]
-    if covered != list(range(n)) or [w for a, b in clauses for w in range(a, b)] != covered:
-        raise ExplainError(
-            "owen needs phrase and clause spans that partition the words in order; pass spans= "
-            "as explain() documents, or use shapley."
-        )
-    return [
-        [list(range(a, b)) for a, b in phrases if start <= a and b <= end] for start, end in clauses
-    ]
-
-
 class PermutationValues(Method):
+    name = "shapley"
     family = "perturbation"
     signed = True
     requires = frozenset({EMBEDDINGS})
+    description = (
+        "Shapley values of the words: their mean contribution over random orders of adding "
+        "them (permutation sampling, antithetic pairs); they sum to S(x) − S(no words)."
+    )
     params: ClassVar[dict[str, Param]] = {
         "samples": Param(
             64,
@@ -85,35 +59,19 @@ class PermutationValues(Method):
         "seed": Param(0, "Seed of the order sampler: the same seed gives the same scores.", low=0),
     }
 
-    def __init__(self, name: str, hierarchical: bool, description: str):
-        self.name, self.hierarchical, self.description = name, hierarchical, description
-
     def rows(self, size, samples: int, **_) -> int:
         # every order's coalitions but the empty and the full one, plus the empty one once
         return 2 * math.ceil(samples / 2) * max(size.words - 1, 0) + 1
-
-    def _order(self, rng: np.random.Generator, n: int, tree) -> np.ndarray:
-        if not self.hierarchical:
-            return rng.permutation(n)
-        return np.array(
-            [
-                word
-                for clause in _shuffled(rng, tree)
-                for phrase in _shuffled(rng, clause)
-                for word in _shuffled(rng, phrase)
-            ]
-        )
 
     def attribute(self, ctx, samples: int, removal: str, seed: int) -> Attribution:
         word_index = np.asarray(ctx.encoded.word_index)
         n = int(word_index.max()) + 1 if (word_index >= 0).any() else 0
         if n == 0:
             raise ExplainError(f"{self.name}: the input has no words to explain.")
-        tree = _span_tree(ctx, n) if self.hierarchical else None
         rng = np.random.default_rng(seed)
         orders = []
         for _ in range(math.ceil(samples / 2)):
-            order = self._order(rng, n, tree)
+            order = rng.permutation(n)
             orders += [order, order[::-1]]
         orders = np.array(orders)  # (P, n)
         # members[p, k]: the words of order p's first k + 1 (k < n − 1: not the full input)
@@ -157,19 +115,4 @@ class PermutationValues(Method):
         )
 
 
-register(
-    PermutationValues(
-        "shapley",
-        False,
-        "Shapley values of the words: their mean contribution over random orders of adding "
-        "them (permutation sampling, antithetic pairs); they sum to S(x) − S(no words).",
-    )
-)
-register(
-    PermutationValues(
-        "owen",
-        True,
-        "Owen values: Shapley values over orders that keep each clause's and phrase's words "
-        "together (the span tree); they sum to S(x) − S(no words).",
-    )
-)
+register(PermutationValues())
