@@ -2,6 +2,7 @@
 
 from . import (  # noqa: F401  (registration side effect)
     attention,
+    contextual_decomposition,
     gradient,
     hedge,
     integrated_gradients,

@@ -110,12 +110,17 @@ class RecurrentDirection:
     the backward one x_T … x_1. ``gates`` holds PyTorch's gate activations by name, each (T, H):
     a GRU's ``reset``, ``update`` (z, weighting the previous state) and ``candidate`` (n); an
     LSTM's ``input``, ``forget``, ``cell_input`` (g) and ``output``. ``cell`` is an LSTM's cell
-    states, ``None`` for a GRU.
+    states, ``None`` for a GRU. ``weights`` are the direction's parameters in PyTorch's layout
+    (``weight_ih`` (G·H, D), ``weight_hh`` (G·H, H), ``bias_ih``, ``bias_hh``; gates in PyTorch's
+    order: r, z, n for a GRU, i, f, g, o for an LSTM) and ``inputs`` the (T, D) embeddings in
+    this direction's reading order: what a decomposition that re-runs the recurrence reads.
     """
 
     hidden: torch.Tensor  # (T, H) h_1 … h_T
     gates: dict[str, torch.Tensor]
     cell: torch.Tensor | None = None  # (T, H) c_1 … c_T
+    weights: dict[str, torch.Tensor] | None = None
+    inputs: torch.Tensor | None = None
 
 
 @dataclass(frozen=True)

@@ -196,6 +196,11 @@ class WordModelAdapter:
                     hidden=in_reading_order(hidden),
                     gates={key: in_reading_order(value) for key, value in gates.items()},
                     cell=None if cell is None else in_reading_order(cell),
+                    weights={
+                        name: getattr(rnn, f"{name}_l0{suffix}").detach()
+                        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+                    },
+                    inputs=in_reading_order(embeddings.detach()),
                 )
             )
         return RecurrentStates(
