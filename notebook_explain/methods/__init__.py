@@ -16,6 +16,7 @@ from . import (  # noqa: F401  (registration side effect)
     reat,
     reduction,
     shapley,
+    soc,
 )
 from .base import Attribution, Method, Param, available_methods, get_method, register
 
