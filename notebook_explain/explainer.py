@@ -17,7 +17,7 @@ from .models.base import ModelAdapter, check_hooks
 __all__ = ["DEFAULT_METHODS", "Explainer"]
 
 #: the tabs ``show()`` can open first (the dataset tab is ``browse``'s)
-SHOW_VIEWS = ("heatmap", "compare", "reduction", "influence")
+SHOW_VIEWS = ("heatmap", "compare", "reduction", "hierarchy", "influence")
 #: a new text or target asked for in the widget shows the method on screen first, and the rest
 #: behind it, when they should take longer than this (``show()``'s own first paint is
 #: ``first_paint.plan``'s)

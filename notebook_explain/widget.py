@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .explainer import Explainer
 
 STATIC = Path(__file__).parent / "static"
-VIEWS = ("heatmap", "compare", "reduction", "influence", "dataset")
+VIEWS = ("heatmap", "compare", "reduction", "hierarchy", "influence", "dataset")
 #: a saved page's influence panel when the training examples were never ranked in the widget
 UNRANKED_MESSAGE = (
     "The training examples were not ranked before this page was saved: open the Influence tab "

@@ -101,6 +101,7 @@ export function prepareExplanation(raw) {
     probabilities,
     predicted: probabilities.reduce((best, p, i) => (p > probabilities[best] ? i : best), 0),
     units,
+    spanRanges: ranges,
     spanSource: String(raw.span_source ?? ""),
     head: String(raw.head ?? "softmax"),
     results,

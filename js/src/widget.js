@@ -8,6 +8,7 @@ import { h } from "./dom.js";
 import { createEditor } from "./editor.js";
 import { createCompareFaithfulness, createMethodFaithfulness } from "./faithfulness.js";
 import { createHeatmap } from "./heatmap.js";
+import { createHierarchy } from "./hierarchy.js";
 import { createInfluence } from "./influence.js";
 import { createMethodPanel } from "./methods.js";
 import { createHeader } from "./prediction.js";
@@ -35,6 +36,7 @@ const VIEWS = [
   },
   { name: "compare", label: "Compare methods", parts: [createCompare, createCompareFaithfulness, createSanity] },
   { name: "reduction", label: "Input reduction", parts: [createReduction] },
+  { name: "hierarchy", label: "Hierarchy", parts: [createHierarchy] },
   { name: "influence", label: "Training influence", parts: [createInfluence] },
   // a dataset run's rows (Explainer.browse): the one view that needs no explanation
   { name: "dataset", label: "Dataset", parts: [createDataset], standalone: true },

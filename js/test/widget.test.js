@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import test from "node:test";
 import { WORDS, makeExplanation, mount, press } from "../testing/helpers.js";
 
-test("the root carries the ne-root class and the four tabs switch the `view` trait", () => {
+test("the root carries the ne-root class and the five tabs switch the `view` trait", () => {
   const { $, $$, model } = mount();
   assert.ok($(".ne-root"));
   const tabs = $$(".ne-tab").filter((t) => !t.hidden); // the Dataset tab shows with a dataset only
   assert.deepEqual(
     tabs.map((t) => t.textContent),
-    ["Heatmap", "Compare methods", "Input reduction", "Training influence"],
+    ["Heatmap", "Compare methods", "Input reduction", "Hierarchy", "Training influence"],
   );
   assert.equal(tabs[0].getAttribute("aria-selected"), "true");
   tabs[1].click();

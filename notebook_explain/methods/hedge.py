@@ -100,7 +100,7 @@ class Hedge(Method):
             hierarchy.append(list(partition))
             splits.append({"segment": [left[0], right[1]], "at": left[1], "interaction": weakest})
         segments = sorted({segment for level in hierarchy for segment in level})
-        importance = _importance(game, segments)
+        importance = segment_importance(game, segments)
         scores = game.word_scores(np.array([importance[(i, i + 1)] for i in range(n)]))
         return Attribution(
             scores,
@@ -163,7 +163,7 @@ def _interaction(game, left, right, coalitions, partition, g, context) -> float:
     return total
 
 
-def _importance(game: WordGame, segments) -> dict[tuple[int, int], float]:
+def segment_importance(game: WordGame, segments) -> dict[tuple[int, int], float]:
     """p(target | segment alone) − the largest other class's probability."""
     game.evaluate([frozenset(range(a, b)) for a, b in segments])
     target, out = game.ctx.target, {}

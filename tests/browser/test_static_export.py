@@ -166,3 +166,44 @@ def test_a_prompted_classifier_shows_its_text_coloured_and_its_template_greyed(d
     assert len(special) == int(w.value.special_mask.sum()) > len(text.split())
     assert {t["background"] for t in special} == {"rgba(0, 0, 0, 0)"}
     assert any(t["background"] != "rgba(0, 0, 0, 0)" for t in r["tokens"] if not t["special"])
+
+
+def test_the_hierarchy_view_draws_each_level_hovers_and_marks_a_segments_words(explainer, tmp_path):
+    """hedge's own hierarchy on the GRU demo, then leave-one-out over the span levels."""
+    text = "it is not a bad film , but the plot is thin ."
+    e = explainer.explain(
+        text,
+        methods=["hedge", "leave_one_out"],
+        spans={"clause": [(0, 6), (6, 13)], "phrase": [(0, 2), (2, 6), (6, 7), (7, 10), (10, 13)]},
+    )
+    w = e.widget()
+    w.view, w.method = "hierarchy", "hedge"
+    page = tmp_path / "hierarchy.html"
+    w.to_html(page)
+    hierarchy = e.result("hedge").info["hierarchy"]
+    start, end = next(
+        (a, b) for level in hierarchy for a, b, _ in level if b - a > 1 and (a, b) != (0, 13)
+    )
+    r = run_script("hierarchy", PAGE=page, START=start, END=end, OTHER="leave_one_out")
+    assert r["requests"] == [] and r["pageErrors"] == []
+    assert "hedge's own hierarchy" in r["source"]
+    assert [[(s["start"], s["end"]) for s in row] for row in r["rows"]] == [
+        [(a, b) for a, b, _ in level] for level in hierarchy
+    ]
+    np.testing.assert_allclose(
+        [s["score"] for row in r["rows"] for s in row],
+        [v for level in hierarchy for *_, v in level],
+        rtol=1e-6,
+    )
+    assert r["rows"][-1][0]["text"] == "it" and len({s["background"] for s in r["rows"][-1]}) > 1
+    wide, narrow = r["rows"][0][0]["width"], r["rows"][-1][0]["width"]
+    assert wide > 5 * narrow  # a segment is as wide as its words
+    assert " ".join(e.words[start:end]) in r["hover"]
+    *levels, words = r["marked"]
+    assert all(marked in ([], [[start, end]]) for marked in levels) and [[start, end]] in levels
+    assert words == [[i, i + 1] for i in range(start, end)]  # its words, in the word row
+    assert "over the span levels" in r["otherSource"]
+    assert [[(s["start"], s["end"]) for s in row] for row in r["otherRows"][:2]] == [
+        [(0, 6), (6, 13)],
+        [(0, 2), (2, 6), (6, 7), (7, 10), (10, 13)],
+    ]
