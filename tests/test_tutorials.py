@@ -25,9 +25,8 @@ def docs_builder():
     return module
 
 
-def test_there_are_the_nine_tutorials():
-    # 09 (hierarchies and negation) is planned, not written yet
-    assert [p.name[:2] for p in TUTORIALS] == [f"{i:02d}" for i in (*range(1, 9), 10)]
+def test_there_are_the_ten_tutorials():
+    assert [p.name[:2] for p in TUTORIALS] == [f"{i:02d}" for i in range(1, 11)]
 
 
 @pytest.mark.tutorial
