@@ -73,6 +73,30 @@ def metric_column(metric: str, method: str) -> str:
     return f"{metric}/{method}"
 
 
+def run_folder(out) -> Path:
+    """The local folder ``out`` names: a path, or a ``file://`` URI. A remote URI (``s3://``,
+    ``gs://``, …) is refused before anything is written: a path with a scheme would otherwise
+    become a local folder named ``s3:``."""
+    if not isinstance(out, (str, os.PathLike)):
+        raise ExplainError(f"out must be a folder path or None, got {type(out).__name__}.")
+    text = os.fspath(out)
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        return Path(text)
+    if scheme.lower() == "file":
+        from urllib.parse import unquote, urlparse
+
+        parsed = urlparse(text)
+        if parsed.netloc not in ("", "localhost"):
+            raise ExplainError(f"out={text!r} names another host; give a local folder.")
+        return Path(unquote(parsed.path))
+    raise ExplainError(
+        f"out={text!r} is a remote location ({scheme}://), which dataset mode does not write to "
+        "yet: write the run to a local folder (or a mounted one), then copy the folder; nothing "
+        "was written."
+    )
+
+
 def _digest(values) -> str:
     return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode()).hexdigest()[:16]
 
@@ -125,9 +149,7 @@ class DatasetRun:
         if not isinstance(chunk_rows, int) or chunk_rows < 1:
             raise ExplainError(f"chunk_rows must be a positive integer, got {chunk_rows!r}.")
         self.chunk_rows = chunk_rows
-        if out is not None and not isinstance(out, (str, os.PathLike)):
-            raise ExplainError(f"out must be a folder path or None, got {type(out).__name__}.")
-        self.out = None if out is None else Path(out)
+        self.out = None if out is None else run_folder(out)
         self.manifest = {
             "format": FORMAT_VERSION,
             "model": engine.fingerprint(),
@@ -360,6 +382,8 @@ def ray_chunks(run: DatasetRun, chunks, workers, check):
         raise ExplainError("engine='ray' needs Ray: pip install 'notebook_explain[ray]'.") from None
     if not chunks:
         return
+    if not ray.is_initialized():  # joins the cluster RAY_ADDRESS names, else starts a local one
+        ray.init(configure_logging=False, log_to_driver=False)
     gpus = 1 if str(getattr(run.engine.adapter, "device", "cpu")).startswith("cuda") else 0
     if workers is None:
         resource = "GPU" if gpus else "CPU"

@@ -193,3 +193,17 @@ def test_a_filter_is_pushed_down_to_the_parts(case, tmp_path):
     assert fresh._table is None  # the whole run was not read
     losses = np.asarray(result.column("loss"))
     assert sorted(kept.column("row").to_pylist()) == [i for i, v in enumerate(losses) if v > 0.7]
+
+
+@pytest.mark.parametrize("uri", ["s3://bucket/run", "gs://bucket/run", "hdfs://host/run"])
+def test_a_remote_uri_is_refused_before_anything_is_written(case, tmp_path, uri, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ExplainError, match="remote location .*nothing was written"):
+        _run(case, uri)
+    assert list(tmp_path.iterdir()) == []  # no folder named "s3:" or anything else
+
+
+def test_a_file_uri_is_the_local_folder(case, tmp_path):
+    result = _run(case, (tmp_path / "run").as_uri())
+    assert result.path == tmp_path / "run" and (tmp_path / "run" / "_manifest.json").exists()
+    _same_as_clean(result, case[3])

@@ -45,6 +45,25 @@ def same_rows(a, b):
             assert x == y, name
 
 
+def test_without_ray_init_it_starts_a_local_cluster(case, tmp_path):
+    """The README's promise: engine="ray" needs no ray.init() first (it raised Ray's own
+    RaySystemError before). Runs before the module's cluster fixture starts one."""
+    ex, texts, labels = case
+    assert not ray.is_initialized()
+    try:
+        result = ex.explain_dataset(
+            texts[:6], labels[:6], methods=["saliency_l2"], chunk_rows=3, out=tmp_path / "run",
+            engine="ray", workers=1, progress=False,
+        )  # fmt: skip
+        assert ray.is_initialized() and result.resumed_rows == 0
+        same_rows(
+            result,
+            ex.explain_dataset(texts[:6], labels[:6], methods=["saliency_l2"], progress=False),
+        )
+    finally:
+        ray.shutdown()
+
+
 def test_ray_gives_the_local_engines_rows(cluster, case, tmp_path):
     ex, texts, labels = case
     local = ex.explain_dataset(texts, labels, methods=METHODS, metrics=["aopc"], chunk_rows=5,
