@@ -191,3 +191,49 @@ def test_one_antithetic_pair_has_no_standard_error_and_still_exports(model_and_e
     e = ex.explain(TEXT, methods={"shapley": {"samples": 2}}, target=TARGET)
     assert e.result("shapley").info["standard_error"] is None
     assert e.to_html(tmp_path / "page.html").stat().st_size > 0
+
+
+def test_kernel_shap_with_every_coalition_is_exact_shapley(model_and_explainer):
+    """Lundberg & Lee's Theorem 2: the kernel-weighted regression on all 2^6 − 2 coalitions."""
+    model, vocab, ex = model_and_explainer
+    phi, info = run(ex, "kernel_shap", samples=62)
+    np.testing.assert_allclose(phi, exact_shapley(model, vocab, 6), atol=1e-6)
+    assert info["exact"] and info["coalitions"] == 62 and info["rows"] == 64
+
+
+def test_sampled_kernel_shap_is_efficient_reproducible_and_close(model_and_explainer):
+    model, vocab, ex = model_and_explainer
+    exact = exact_shapley(model, vocab, 6)
+    phi, info = run(ex, "kernel_shap", samples=40, seed=3)
+    again, _ = run(ex, "kernel_shap", samples=40, seed=3)
+    np.testing.assert_array_equal(phi, again)
+    assert not info["exact"] and abs(info["efficiency_gap"]) < 1e-6
+    assert phi.sum() == pytest.approx(exact.sum(), abs=1e-6)
+    assert np.abs(phi - exact).max() < 0.5 * np.abs(exact).max()
+
+
+def test_kernel_shap_is_near_captums_on_the_same_game_and_budget(model_and_explainer):
+    """Captum's KernelShap (a test-only peer) on the same game, with the same 62 evaluations."""
+    captum_attr = pytest.importorskip("captum.attr")
+    model, vocab, ex = model_and_explainer
+    ids = torch.tensor([vocab.encode(TEXT)])
+
+    def forward(
+        presence,
+    ):  # a word outside the coalition becomes the unknown word, as removal="unk"
+        rows = torch.where(presence.bool(), ids, vocab.unk_id)
+        with torch.no_grad():
+            return model(rows, torch.ones_like(rows).bool())[:, TARGET]
+
+    z = torch.tensor(list(itertools.product([0, 1], repeat=6)), dtype=torch.float32)
+    proper = z[(z.sum(1) > 0) & (z.sum(1) < 6)]
+    kernel = captum_attr.KernelShap(forward)
+    torch.manual_seed(0)  # Captum draws its coalitions from torch's generator
+    phi_captum = kernel.attribute(
+        torch.ones(1, 6), baselines=torch.zeros(1, 6), n_samples=len(proper),
+        perturbations_per_eval=64,
+    )  # fmt: skip
+    ours, _ = run(ex, "kernel_shap", samples=62)
+    # Captum draws 62 coalitions at random (with repeats), so it lands near ours, not on them
+    r = np.corrcoef(ours, phi_captum[0].numpy())[0, 1]
+    assert r > 0.9, r

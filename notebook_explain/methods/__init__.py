@@ -6,6 +6,7 @@ from . import (  # noqa: F401  (registration side effect)
     gradient,
     hedge,
     integrated_gradients,
+    kernel_shap,
     lime,
     marginalization,
     noise_tunnel,
