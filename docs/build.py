@@ -35,6 +35,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 HERE = Path(__file__).parent
@@ -190,7 +191,15 @@ def widget_tour() -> tuple[str, dict[str, Path]]:
 
 # ---------------------------------------------------------------------------------- tutorials
 def source_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    """The notebook's and the package's sources together: a kept executed copy is reused only
+    while neither has changed, so it always shows what the current code computes."""
+    digest = hashlib.sha256(path.read_bytes())
+    package = ROOT / "notebook_explain"
+    for file in sorted(package.rglob("*")):
+        if file.suffix in {".py", ".json", ".js", ".css"} and file.is_file():
+            digest.update(file.relative_to(package).as_posix().encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def execute_tutorial(path: Path, cwd: Path, timeout: int = 600):
@@ -207,9 +216,11 @@ def execute_tutorial(path: Path, cwd: Path, timeout: int = 600):
         resources={"metadata": {"path": str(cwd)}},
         store_widget_state=True,
     )
+    start = time.perf_counter()
     client.execute()
     EXECUTED.mkdir(parents=True, exist_ok=True)
     notebook.metadata["notebook_explain_source"] = source_hash(path)
+    notebook.metadata["notebook_explain_seconds"] = round(time.perf_counter() - start, 1)
     partial = EXECUTED / f".{path.name}.partial"  # written whole, then renamed into place
     nbformat.write(notebook, partial)
     os.replace(partial, EXECUTED / path.name)
