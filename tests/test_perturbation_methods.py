@@ -141,3 +141,31 @@ def test_word_units_perturb_whole_words(hf_explainer, hf_model, tokenizer, metho
     if all(np.bincount(single.word_index[single.word_index >= 0]) == 1):
         np.testing.assert_allclose(single.scores(method), tokens.scores(method), atol=1e-6)
     assert token_level.result(method).params["unit"] == "token"
+
+
+@pytest.mark.parametrize("method", ["occlusion_unk", "leave_one_out"])
+def test_a_phrase_or_clause_unit_perturbs_the_whole_span(method, vocab):
+    """Feature groups for occlusion and leave-one-out: a span's summed score is S(x) − S(x with
+    the whole span perturbed), computed here by hand on the word model."""
+    model = make_word_model("gru", vocab, seed=5)
+    ex = Explainer(model, vocab)
+    text = SENTENCES[1]  # 11 words
+    spans = {"clause": [(0, 5), (5, 11)], "phrase": [(0, 2), (2, 5), (5, 6), (6, 8), (8, 11)]}
+    ids = vocab.encode(text)
+
+    def logit(row):
+        row = torch.tensor([row])
+        with torch.no_grad():
+            return model(row, torch.ones_like(row).bool())[0, 1].item()
+
+    def perturbed(a, b):
+        if method == "leave_one_out":
+            return ids[:a] + ids[b:]
+        return ids[:a] + [vocab.unk_id] * (b - a) + ids[b:]
+
+    for unit in ("phrase", "clause"):
+        e = ex.explain(text, methods={method: {"unit": unit}}, spans=spans, target=1)
+        got = [s.scores[method] for s in e.spans(unit)]
+        expected = [logit(ids) - logit(perturbed(a, b)) for a, b in spans[unit]]
+        np.testing.assert_allclose(got, expected, atol=1e-5)
+        assert ex.estimate(text, {method: {"unit": unit}})[method]["rows"] >= 1

@@ -237,3 +237,43 @@ def test_kernel_shap_is_near_captums_on_the_same_game_and_budget(model_and_expla
     # Captum draws 62 coalitions at random (with repeats), so it lands near ours, not on them
     r = np.corrcoef(ours, phi_captum[0].numpy())[0, 1]
     assert r > 0.9, r
+
+
+def _exact_group_shapley(model, vocab, groups):
+    """Exact Shapley values of the game whose players are the word groups."""
+    m = len(groups)
+    phi = np.zeros(m)
+    for k in range(m):
+        others = [j for j in range(m) if j != k]
+        for size in range(m):
+            weight = math.factorial(size) * math.factorial(m - size - 1) / math.factorial(m)
+            for chosen in itertools.combinations(others, size):
+                kept = {w for j in chosen for w in groups[j]}
+                phi[k] += weight * (
+                    value(model, vocab, kept | set(groups[k])) - value(model, vocab, kept)
+                )
+    return phi
+
+
+@pytest.mark.parametrize(
+    "method, params", [("kernel_shap", {"samples": 6}), ("shapley", {"samples": 3000})]
+)
+def test_phrases_as_players_give_the_groups_shapley_values(model_and_explainer, method, params):
+    """Feature groups: the phrases of the span level are the players, as Captum's feature_mask."""
+    model, vocab, ex = model_and_explainer
+    spans = {"clause": [(0, 6)], "phrase": [(0, 2), (2, 4), (4, 6)]}
+    groups = [[0, 1], [2, 3], [4, 5]]
+    exact = _exact_group_shapley(model, vocab, groups)
+    e = ex.explain(
+        TEXT,
+        methods={method: {"removal": "unk", "players": "phrase", **params}},
+        target=TARGET,
+        spans=spans,
+    )
+    per_phrase = [span.scores[method] for span in e.spans("phrase")]
+    tolerance = (
+        1e-6 if method == "kernel_shap" else 5 * max(e.result(method).info["standard_error"]) + 1e-9
+    )
+    np.testing.assert_allclose(per_phrase, exact, atol=tolerance)
+    words = e.scores(method)
+    assert words[0] == pytest.approx(words[1])  # a phrase's value shared evenly by its words

@@ -11,6 +11,32 @@ import torch
 
 from ..errors import ExplainError
 from ..outputs import explained_output
+from ..registry import Param
+
+#: who the players are (``shapley``, ``kernel_shap``): words, or the spans of a span level (the
+#: spans of ``explain(spans=...)`` when given: any grouping of consecutive words)
+PLAYERS = Param(
+    "word",
+    "The players: each word, or each phrase or clause of the span levels (a feature group; a "
+    "group's value is shared evenly by its words).",
+    choices=("word", "phrase", "clause"),
+)
+
+
+def player_groups(levels, n: int, players: str) -> list[list[int]]:
+    """The words of each player: one word each, or each span of the level ``players``."""
+    if players == "word":
+        return [[i] for i in range(n)]
+    spans = levels.get(players) or [(0, n)]
+    return [list(range(a, b)) for a, b in spans]
+
+
+def spread(phi: np.ndarray, groups: list[list[int]], n: int) -> np.ndarray:
+    """Word values from player values: a group's value shared evenly by its words."""
+    words = np.zeros(n)
+    for value, group in zip(phi, groups):
+        words[group] = value / len(group)
+    return words
 
 
 class WordGame:

@@ -14,7 +14,8 @@ and Σᵢ φᵢ = v(all) − v(∅) (efficiency, exact for every sample). With `
 exact Shapley value (the theorem). Otherwise ``samples`` coalitions are drawn with sizes
 proportional to the kernel's total weight per size, (M − 1) / (k (M − k)), each followed by its
 complement (paired sampling), and weighted equally. Efficiency is checked on every call against
-the model's output for the input's own pass.
+the model's output for the input's own pass. With ``players="phrase"`` or ``"clause"`` the players
+are the spans of that level, feature groups whose value is shared evenly by their words.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import numpy as np
 
 from ..models.base import EMBEDDINGS
 from .base import Attribution, Method, Param, register
-from .coalitions import WordGame
+from .coalitions import PLAYERS, WordGame, player_groups, spread
 from .identity import identity_check, refuse_unless_exact
 from .shapley import REMOVAL
 
@@ -86,23 +87,25 @@ class KernelShap(Method):
             low=2,
             high=100_000,
         ),
+        "players": PLAYERS,
         "removal": REMOVAL,
         "seed": Param(0, "Seed of the coalition sampler.", low=0),
     }
 
-    def rows(self, size, samples: int, **_) -> int:
-        m = size.words
+    def rows(self, size, samples: int, players: str, **_) -> int:
+        m = len(player_groups(size.span_levels or {}, size.words, players))
         if m < 2:
             return 1
         drawn = 2**m - 2 if samples >= 2**m - 2 else 2 * math.ceil(samples / 2)
         return drawn + 2  # and the empty and the full coalition
 
-    def attribute(self, ctx, samples: int, removal: str, seed: int) -> Attribution:
+    def attribute(self, ctx, samples: int, players: str, removal: str, seed: int) -> Attribution:
         game = WordGame(ctx, removal, self.name)
-        m = game.n
+        groups = player_groups(ctx.span_levels, game.n, players)
+        m = len(groups)
         z, weights, exact = kernel_coalitions(m, samples, np.random.default_rng(seed))
-        sets = [frozenset(np.flatnonzero(row).tolist()) for row in z]
-        everything, nothing = frozenset(range(m)), frozenset()
+        sets = [frozenset(w for k in np.flatnonzero(row) for w in groups[k]) for row in z]
+        everything, nothing = frozenset(range(game.n)), frozenset()
         game.evaluate([nothing, everything, *sets])
         empty, full = game.value(nothing), ctx.input_output
         total = game.value(everything) - empty
@@ -119,7 +122,7 @@ class KernelShap(Method):
             "batched coalitions (padding or batching changes it); report this model's family",
         )
         return Attribution(
-            game.word_scores(phi),
+            game.word_scores(spread(phi, groups, game.n)),
             {
                 "coalitions": len(sets),
                 "exact": exact,

@@ -9,7 +9,10 @@
 
 With ``unit="word"`` a whole word (all its sub-word tokens) is perturbed at once, and its score
 is shared evenly by its tokens, so the word's summed score is S_y(x) − S_y(x with the word
-perturbed). Special tokens are never perturbed; their score is 0. All perturbed inputs of one
+perturbed). ``unit="phrase"`` or ``"clause"`` perturbs a span of the input's span levels at once,
+a feature group (Captum's ``feature_mask``): the spans of ``explain(spans=...)`` when given, so any
+grouping of consecutive words can be asked for, else SST's parse or the chunker's. Its span's
+summed score is S_y(x) − S_y(x with the span perturbed). Special tokens are never perturbed; their score is 0. All perturbed inputs of one
 method go through the model as batched forward passes, built by ``perturb`` (through the context).
 """
 
@@ -23,13 +26,21 @@ import torch
 from ..models.base import EMBEDDINGS, MASK_TOKEN
 from .base import Attribution, Method, Param, register
 
-UNITS = ("token", "word")
+UNITS = ("token", "word", "phrase", "clause")
 UNIT = Param(
     "token",
-    "Perturb one sub-word token at a time, or whole words (all their tokens at once: fewer "
-    "passes, and the units users read; a word's score is shared evenly by its tokens).",
+    "Perturb one sub-word token at a time, whole words, or whole phrases or clauses (a unit's "
+    "tokens at once: fewer passes, and the units users read; a unit's score is shared evenly "
+    "by its tokens).",
     choices=UNITS,
 )
+
+
+def unit_count(size, unit: str) -> int:
+    """How many units an input of ``size`` has (``InputSize``)."""
+    if unit in ("phrase", "clause"):
+        return len((size.span_levels or {}).get(unit) or [(0, size.words)])
+    return size.words if unit == "word" else size.perturbable
 
 
 def _units(ctx, unit: str) -> np.ndarray:
@@ -38,6 +49,10 @@ def _units(ctx, unit: str) -> np.ndarray:
     if unit == "word":
         words = np.unique(word_index[word_index >= 0])
         return word_index[None, :] == words[:, None]
+    if unit in ("phrase", "clause"):
+        n = int(word_index.max()) + 1
+        spans = ctx.span_levels.get(unit) or [(0, n)]
+        return np.array([(word_index >= a) & (word_index < b) for a, b in spans])
     positions = np.flatnonzero(~ctx.encoded.special_mask)
     units = np.zeros((len(positions), ctx.length), dtype=bool)
     units[np.arange(len(positions)), positions] = True
@@ -62,7 +77,7 @@ class Occlusion(Method):
             self.requires = self.requires | {MASK_TOKEN}
 
     def rows(self, size, unit: str) -> int:
-        return size.words if unit == "word" else size.perturbable
+        return unit_count(size, unit)
 
     def attribute(self, ctx, unit: str) -> Attribution:
         units = _units(ctx, unit)
@@ -82,11 +97,14 @@ class LeaveOneOut(Method):
     family = "perturbation"
     signed = True
     requires = frozenset({EMBEDDINGS})
-    description = "Change in the output when the token (or word) is deleted from the sequence."
+    description = (
+        "Change in the output when the token (or word, phrase, clause) is deleted from the "
+        "sequence."
+    )
     params: ClassVar[dict[str, Param]] = {"unit": UNIT}
 
     def rows(self, size, unit: str) -> int:
-        return size.words if unit == "word" else size.perturbable
+        return unit_count(size, unit)
 
     def attribute(self, ctx, unit: str) -> Attribution:
         units = _units(ctx, unit)

@@ -13,7 +13,9 @@ every sample: the efficiency gap is float rounding only, unless the full input's
 (read from the input's own pass) and the coalitions' values disagree, as a model whose output
 depends on padding or batching would make them. It is checked on every call, and a gap beyond
 ``identity.TOLERANCE`` refuses the input. The standard error
-of each φ_i is taken over the antithetic pairs' means.
+of each φ_i is taken over the antithetic pairs' means. With ``players="phrase"`` or ``"clause"``
+the players are the spans of that level (feature groups): orders are drawn over the spans, and a
+span's value is shared evenly by its words (``info["standard_error"]`` is then per span).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import torch
 from ..errors import ExplainError
 from ..models.base import EMBEDDINGS
 from .base import Attribution, Method, Param, register
+from .coalitions import PLAYERS, player_groups, spread
 from .context import REMOVALS
 from .identity import identity_check, refuse_unless_exact
 
@@ -55,19 +58,26 @@ class PermutationValues(Method):
             low=2,
             high=20_000,
         ),
+        "players": PLAYERS,
         "removal": REMOVAL,
         "seed": Param(0, "Seed of the order sampler: the same seed gives the same scores.", low=0),
     }
 
-    def rows(self, size, samples: int, **_) -> int:
+    def rows(self, size, samples: int, players: str, **_) -> int:
         # every order's coalitions but the empty and the full one, plus the empty one once
-        return 2 * math.ceil(samples / 2) * max(size.words - 1, 0) + 1
+        m = len(player_groups(size.span_levels or {}, size.words, players))
+        return 2 * math.ceil(samples / 2) * max(m - 1, 0) + 1
 
-    def attribute(self, ctx, samples: int, removal: str, seed: int) -> Attribution:
+    def attribute(self, ctx, samples: int, players: str, removal: str, seed: int) -> Attribution:
         word_index = np.asarray(ctx.encoded.word_index)
-        n = int(word_index.max()) + 1 if (word_index >= 0).any() else 0
-        if n == 0:
+        words = int(word_index.max()) + 1 if (word_index >= 0).any() else 0
+        if words == 0:
             raise ExplainError(f"{self.name}: the input has no words to explain.")
+        groups = player_groups(ctx.span_levels, words, players)
+        player_of = np.zeros(words, dtype=int)
+        for k, group in enumerate(groups):
+            player_of[group] = k
+        n = len(groups)
         rng = np.random.default_rng(seed)
         orders = []
         for _ in range(math.ceil(samples / 2)):
@@ -79,7 +89,8 @@ class PermutationValues(Method):
         members = ranks[:, None, :] <= np.arange(n - 1)[None, :, None]  # (P, n − 1, n)
         coalitions = np.concatenate([np.zeros((1, n), bool), members.reshape(-1, n)])
         special = np.asarray(ctx.encoded.special_mask)
-        keep = special[None, :] | coalitions[:, np.maximum(word_index, 0)] & (word_index >= 0)
+        token_player = player_of[np.maximum(word_index, 0)]
+        keep = special[None, :] | coalitions[:, token_player] & (word_index >= 0)
         keep = torch.as_tensor(keep, device=ctx.embeddings.device)
         values = ctx.outputs(ctx.removed_rows(keep, removal, self.name)).double().cpu().numpy()
         empty, full = values[0], ctx.input_output
@@ -100,8 +111,10 @@ class PermutationValues(Method):
             "the model's output for the whole input differs between its own pass and the "
             "batched coalitions (padding or batching changes it); report this model's family",
         )
-        tokens = np.bincount(word_index[word_index >= 0], minlength=n)
-        scores = np.where(word_index >= 0, phi[word_index] / tokens[word_index], 0.0)
+        word_phi = spread(phi, groups, words)
+        tokens = np.bincount(word_index[word_index >= 0], minlength=words)
+        index = np.maximum(word_index, 0)
+        scores = np.where(word_index >= 0, word_phi[index] / tokens[index], 0.0)
         return Attribution(
             scores,
             {

@@ -91,7 +91,7 @@ def test_a_narrow_output_wraps_every_view_without_sticking_out(explainer, tmp_pa
     w.to_html(page)
     r = run_script("narrow", PAGE=page, WIDTH=420)
     assert r["pageErrors"] == []
-    assert set(r["views"]) == {"Heatmap", "Compare methods", "Input reduction"}
+    assert set(r["views"]) == {"Heatmap", "Compare methods", "Input reduction", "Hierarchy"}
     for view, shown in r["views"].items():
         assert shown["rootWidth"] <= 420, view
         assert shown["pageOverflow"] <= 0 and shown["sticking"] == [], (view, shown)
