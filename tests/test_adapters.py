@@ -14,6 +14,7 @@ CHEAP = {
     "integrated_gradients": {"steps": 8},
     "lime": {"samples": 64},
     "marginalization": {"likelihood": "uniform", "max_candidates": 20},
+    "soc": {"likelihood": "uniform", "samples": 4, "radius": 2},
 }
 
 

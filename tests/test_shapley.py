@@ -215,6 +215,7 @@ def test_sampled_kernel_shap_is_efficient_reproducible_and_close(model_and_expla
 def test_kernel_shap_is_near_captums_on_the_same_game_and_budget(model_and_explainer):
     """Captum's KernelShap (a test-only peer) on the same game, with the same 62 evaluations."""
     captum_attr = pytest.importorskip("captum.attr")
+    pytest.importorskip("sklearn")  # Captum's KernelShap fits its regression with scikit-learn
     model, vocab, ex = model_and_explainer
     ids = torch.tensor([vocab.encode(TEXT)])
 

@@ -24,6 +24,7 @@ CHEAP = {
     "integrated_gradients": {"steps": 8},
     "lime": {"samples": 64},
     "marginalization": {"likelihood": "uniform"},
+    "soc": {"likelihood": "uniform", "samples": 4, "radius": 2},
 }
 
 
