@@ -63,3 +63,15 @@ def refuse_unless_exact(method: str, check: dict, instead: str) -> dict:
         f"{method} cannot be computed correctly on this input: {describe(check)}, beyond the "
         f"{TOLERANCE:.0%} tolerance. Its scores would be wrong, so none are shown; {instead}."
     )
+
+
+def efficiency(method: str, total: float, full: float, empty: float) -> dict:
+    """The Shapley family's check: the values sum to v(all) − v(∅), with v(all) read from the
+    input's own pass (``full``); refused (``refuse_unless_exact``) when the batched coalitions
+    disagree with it."""
+    return refuse_unless_exact(
+        method,
+        identity_check("efficiency", total, full - empty, full, empty),
+        "the model's output for the whole input differs between its own pass and the batched "
+        "coalitions (padding or batching changes it); report this model's family",
+    )

@@ -31,7 +31,7 @@ from ..models.base import EMBEDDINGS
 from .base import Attribution, Method, Param, register
 from .coalitions import PLAYERS, player_groups, spread
 from .context import REMOVALS
-from .identity import identity_check, refuse_unless_exact
+from .identity import efficiency
 
 #: how the words outside a coalition leave the input (``shapley``, ``owen``, ``hedge``)
 REMOVAL = Param(
@@ -104,13 +104,7 @@ class PermutationValues(Method):
         pairs = marginals.reshape(-1, 2, n).mean(1)
         # one antithetic pair has no spread to estimate: its standard error is undefined (None)
         error = pairs.std(0, ddof=1) / math.sqrt(len(pairs)) if len(pairs) > 1 else None
-        check = identity_check("efficiency", phi.sum(), full - empty, full, empty)
-        refuse_unless_exact(
-            self.name,
-            check,
-            "the model's output for the whole input differs between its own pass and the "
-            "batched coalitions (padding or batching changes it); report this model's family",
-        )
+        check = efficiency(self.name, phi.sum(), full, empty)
         word_phi = spread(phi, groups, words)
         tokens = np.bincount(word_index[word_index >= 0], minlength=words)
         index = np.maximum(word_index, 0)
