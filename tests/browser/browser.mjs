@@ -25,6 +25,18 @@ export async function launch() {
   return { browser, context, page, pageErrors };
 }
 
+// Cut the network off: every request but file: URLs is aborted and its URL kept in the returned list.
+export async function offline(context) {
+  const requests = [];
+  await context.route("**/*", (route) => {
+    const url = route.request().url();
+    if (url.startsWith("file:")) return route.continue();
+    requests.push(url);
+    return route.abort();
+  });
+  return requests;
+}
+
 // The last stdout line is the JSON result pytest reads.
 export function report(result) {
   process.stdout.write("\n" + JSON.stringify(result) + "\n");

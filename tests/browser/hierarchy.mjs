@@ -2,16 +2,10 @@
 // every level's segments with their scores and colours, the detail a hover shows, the words a
 // click marks, and the span-level view another method switches to.
 import { pathToFileURL } from "node:url";
-import { launch, report, screenshots } from "./browser.mjs";
+import { launch, offline, report, screenshots } from "./browser.mjs";
 
 const { browser, context, page, pageErrors } = await launch();
-const requests = [];
-await context.route("**/*", (route) => {
-  const url = route.request().url();
-  if (url.startsWith("file:")) return route.continue();
-  requests.push(url);
-  return route.abort();
-});
+const requests = await offline(context);
 await page.goto(pathToFileURL(process.env.PAGE).href);
 const root = page.locator(".ne-root").first();
 const view = root.locator('[data-testid="ne-hierarchy"]');

@@ -1,16 +1,10 @@
 // A static export (Explanation.to_html) opened from disk with the network cut off: it renders
 // the same views, text stays text, and toggling a method is fast.
 import { pathToFileURL } from "node:url";
-import { launch, report, tokens, screenshots } from "./browser.mjs";
+import { launch, offline, report, tokens, screenshots } from "./browser.mjs";
 
 const { browser, context, page, pageErrors } = await launch();
-const requests = [];
-await context.route("**/*", (route) => {
-  const url = route.request().url();
-  if (url.startsWith("file:")) return route.continue();
-  requests.push(url);
-  return route.abort();
-});
+const requests = await offline(context);
 
 const result = { requests, pageErrors };
 await page.goto(pathToFileURL(process.env.PAGE).href);
